@@ -1,0 +1,235 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"sync"
+	"time"
+
+	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
+	larkcontact "github.com/larksuite/oapi-sdk-go/v3/service/contact/v3"
+	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// maxAttempts bounds how often one call is tried; with the backoff below a call gives up after about
+// 4 seconds of server errors, or longer when Lark asks to wait for its rate window.
+const maxAttempts = 5
+
+// Client talks to the Lark Open Platform for Baton. It implements crm.Messenger and crm.Directory. Every
+// call waits for its slot in one limiter (shared over Redis when configured), carries its own
+// tenant_access_token and is retried on rate limits, server errors and network failures.
+type Client struct {
+	cfg     Config
+	lark    *larkcore.Config
+	im      *larkim.V1
+	contact *larkcontact.V3
+	lim     limiter
+	tokens  *tokenSource
+	log     *slog.Logger
+
+	names   *ttlCache[string]
+	members *ttlCache[[]string]
+
+	botMu     sync.Mutex
+	botOpenID string
+}
+
+var (
+	_ crm.Messenger = (*Client)(nil)
+	_ crm.Directory = (*Client)(nil)
+)
+
+// NewClient returns a Client. It makes no network call.
+func NewClient(cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("new lark client: %w", err)
+	}
+	// Built the way the SDK's NewClient does, minus the root package and its process-global token cache:
+	// with EnableTokenCache off every call carries the token Client fetched itself, so two Clients (tests,
+	// several apps) never hand each other tokens and an invalid token can be dropped at once.
+	lc := &larkcore.Config{
+		BaseUrl:          cfg.BaseURL,
+		AppId:            cfg.AppID,
+		AppSecret:        cfg.AppSecret,
+		AppType:          larkcore.AppTypeSelfBuilt,
+		EnableTokenCache: false,
+		ReqTimeout:       cfg.Timeout,
+		LogLevel:         larkcore.LogLevelWarn,
+		Logger:           sdkLogger{cfg.Logger},
+		HttpClient:       statusDoer{&http.Client{Timeout: cfg.Timeout}},
+	}
+	larkcore.NewLogger(lc)
+	larkcore.NewSerialization(lc)
+	larkcore.NewHttpClient(lc)
+
+	c := &Client{
+		cfg:     cfg,
+		lark:    lc,
+		im:      larkim.New(lc),
+		contact: larkcontact.New(lc),
+		log:     cfg.Logger,
+		names:   newTTLCache[string](time.Hour, 10000),
+		members: newTTLCache[[]string](5*time.Minute, 1000),
+	}
+	var shared *redisTokenCache
+	if cfg.Redis != nil {
+		c.lim = newRedisLimiter(cfg.Redis, cfg.AppID, cfg.Logger)
+		shared = &redisTokenCache{rdb: cfg.Redis}
+	} else {
+		c.lim = newLocalLimiter()
+	}
+	c.tokens = &tokenSource{lark: lc, shared: shared}
+	return c, nil
+}
+
+// call describes one API call for pacing and logging: only ids go into logs, never content.
+type call struct {
+	op    string
+	keys  []rateKey
+	attrs []any
+}
+
+// apiFunc performs one attempt with the given token option and reports the response envelope.
+type apiFunc func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error)
+
+// do runs fn with pacing, a fresh token and retries. The request body, including its uuid, is built once
+// by the caller, so a retried send is the same request and Lark posts it at most once.
+func (c *Client) do(ctx context.Context, cl call, fn apiFunc) error {
+	start := time.Now()
+	refreshed := false
+	for attempt := 1; ; attempt++ {
+		if err := c.lim.wait(ctx, cl.keys); err != nil {
+			return fmt.Errorf("lark %s: %w", cl.op, err)
+		}
+		tok, err := c.tokens.get(ctx)
+		var ae *APIError
+		if err == nil {
+			resp, ce, err := fn(ctx, larkcore.WithTenantAccessToken(tok))
+			ae = classify(cl.op, resp, ce, err)
+			if ae == nil {
+				c.log.Debug("lark call", append(cl.attrs, "op", cl.op, "attempts", attempt,
+					"duration_ms", time.Since(start).Milliseconds())...)
+				return nil
+			}
+			if tokenInvalid(ae.Code) && !refreshed {
+				// The SDK would retry with the same cached token; drop it and fetch a new one instead.
+				refreshed = true
+				c.tokens.invalidate(ctx, tok)
+				continue
+			}
+		} else if ae, _ = err.(*APIError); ae == nil {
+			return fmt.Errorf("lark %s: %w", cl.op, err)
+		}
+		if !ae.Temporary() || attempt >= maxAttempts || ctx.Err() != nil {
+			c.log.Warn("lark call failed", append(cl.attrs, "op", cl.op, "status", ae.Status, "code", ae.Code,
+				"log_id", ae.LogID, "attempts", attempt, "duration_ms", time.Since(start).Milliseconds(),
+				"error", ae.Msg)...)
+			return ae
+		}
+		d := backoff(attempt, ae)
+		c.log.Info("lark call retry", append(cl.attrs, "op", cl.op, "status", ae.Status, "code", ae.Code,
+			"attempt", attempt, "wait_ms", d.Milliseconds())...)
+		if err := sleep(ctx, d); err != nil {
+			return ae
+		}
+	}
+}
+
+// classify turns one attempt's outcome into nil (success) or an *APIError.
+func classify(op string, resp *larkcore.ApiResp, ce *larkcore.CodeError, err error) *APIError {
+	if err != nil {
+		if ae, ok := err.(*APIError); ok {
+			ae.Op = op
+			return ae
+		}
+		return &APIError{Op: op, Msg: err.Error(), Err: err}
+	}
+	code, msg := 0, ""
+	if ce != nil {
+		code, msg = ce.Code, ce.Msg
+	}
+	if resp == nil {
+		return &APIError{Op: op, Code: code, Msg: msg}
+	}
+	if code == 0 && resp.StatusCode < 300 {
+		return nil
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return apiErrorFrom(op, resp, code, msg)
+}
+
+// backoff is jittered exponential (250ms, 500ms, 1s, 2s… up to 8s), or Lark's reset time for rate limits.
+func backoff(attempt int, ae *APIError) time.Duration {
+	if ae.RetryAfter > 0 {
+		d := min(ae.RetryAfter, time.Minute)
+		return d + rand.N(250*time.Millisecond)
+	}
+	d := min(250*time.Millisecond<<(attempt-1), 8*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// statusDoer turns non-JSON error responses (a gateway's HTML 502, say) into *APIError with their status:
+// the SDK would otherwise report only "content-type not json" and the status would be lost.
+type statusDoer struct{ hc *http.Client }
+
+func (d statusDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.hc.Do(req)
+	if err != nil || resp.StatusCode < 400 {
+		return resp, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		return resp, nil
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	return nil, &APIError{Status: resp.StatusCode, Msg: http.StatusText(resp.StatusCode),
+		LogID: resp.Header.Get("X-Tt-Logid"), RetryAfter: retryAfter(resp.Header)}
+}
+
+// rateKeys returns the app-wide limits plus the given per-target ones.
+func (c *Client) rateKeys(extra ...rateKey) []rateKey {
+	l := c.cfg.Limits
+	keys := []rateKey{
+		{name: "app:s", interval: every(l.AppPerSecond), burst: 1},
+		{name: "app:m", interval: time.Duration(float64(time.Minute) / l.AppPerMinute), burst: l.AppMinuteBurst},
+	}
+	return append(keys, extra...)
+}
+
+func (c *Client) chatKey(chatID string) rateKey {
+	return rateKey{name: "chat:" + chatID, interval: every(c.cfg.Limits.ChatPerSecond), burst: 1}
+}
+
+func (c *Client) userKey(openID string) rateKey {
+	return rateKey{name: "user:" + openID, interval: every(c.cfg.Limits.UserPerSecond), burst: 1}
+}
+
+func (c *Client) messageKey(messageID string) rateKey {
+	return rateKey{name: "msg:" + messageID, interval: every(c.cfg.Limits.MessagePerSecond), burst: 1}
+}
+
+func every(perSecond float64) time.Duration {
+	return time.Duration(float64(time.Second) / perSecond)
+}
+
+// sdkLogger routes the SDK's own log lines into slog.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Debug(ctx context.Context, args ...any) { l.emit(ctx, slog.LevelDebug, args) }
+func (l sdkLogger) Info(ctx context.Context, args ...any)  { l.emit(ctx, slog.LevelInfo, args) }
+func (l sdkLogger) Warn(ctx context.Context, args ...any)  { l.emit(ctx, slog.LevelWarn, args) }
+func (l sdkLogger) Error(ctx context.Context, args ...any) { l.emit(ctx, slog.LevelError, args) }
+
+func (l sdkLogger) emit(ctx context.Context, level slog.Level, args []any) {
+	l.log.Log(ctx, level, "lark sdk", "detail", fmt.Sprint(args...))
+}

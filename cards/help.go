@@ -1,0 +1,67 @@
+package cards
+
+import "strings"
+
+// Command describes a chat command for the help card.
+type Command struct {
+	Name    string   // "/lead"
+	Aliases []string // Chinese aliases, "/线索"
+	ZH, EN  string   // what it does
+	Example string   // one typical use
+}
+
+// Commands returns the chat commands in the order the help card lists them.
+func Commands() []Command {
+	return []Command{
+		{"/lead", []string{"/线索"}, "录入一条线索；不带参数会打开表单", "Add a lead; with no arguments it opens a form",
+			"/lead name=张三 phone=13812345678 company=ACME"},
+		{"/my", []string{"/我的"}, "我负责的线索", "Leads I own", "/my"},
+		{"/pool", []string{"/公海"}, "公海里等待认领的线索", "Leads waiting in the pool", "/pool"},
+		{"/insight", []string{"/洞察"}, "给客户、活动或来源添加洞察（标签和备注）", "Add an insight (tags and a note) to a customer, campaign or source",
+			"/insight campaign=双11 #价格敏感 关注满减"},
+		{"/digest", []string{"/周报"}, "线索周报：本周、上周或指定周", "Lead digest: this week, last week or a given week",
+			"/digest last week"},
+		{"/route", []string{"/路由"}, "查看一条线索会进入哪个线索池、分给谁", "Explain which pool and rep a lead would go to",
+			"/route source=web-form campaign=双11"},
+		{"/help", []string{"/帮助"}, "显示本帮助", "Show this help", "/help"},
+	}
+}
+
+// Help is the help card: every command in Chinese and English, with an example each.
+func Help() []byte {
+	return newCard("Baton 使用帮助", "Baton help", newHeader("Baton 使用帮助", "Baton help", colorTurq), helpElems()...)
+}
+
+func helpElems() []any {
+	cmds := Commands()
+	elems := make([]any, 0, len(cmds)+1)
+	for _, c := range cmds {
+		names := c.Name
+		if len(c.Aliases) > 0 {
+			names += " · " + strings.Join(c.Aliases, " · ")
+		}
+		elems = append(elems, md(
+			"**"+names+"**　"+c.ZH+"\n示例：`"+c.Example+"`",
+			"**"+names+"**　"+c.EN+"\nExample: `"+c.Example+"`"))
+	}
+	return append(elems, noteDiv("在群里使用时请先 @机器人；私聊可直接发送命令。", "In a group, @mention the bot first; in a direct chat just send the command."))
+}
+
+// CommandError answers a command Baton could not understand: what went wrong, an example of the right
+// form, and the full command list. The messages may quote what the user typed, so they stay plain text.
+func CommandError(zhMsg, enMsg, example string) []byte {
+	elems := []any{plainDiv(cleanBlock(zhMsg), cleanBlock(enMsg))}
+	if ex := cleanBlock(example); ex != "" {
+		elems = append(elems, md("**示例**", "**Example**"), plainDiv(same(ex)))
+	}
+	elems = append(elems, hr{Tag: "hr"})
+	elems = append(elems, helpElems()...)
+	sumZH, sumEN := clip(cleanLine(zhMsg), 40), clip(cleanLine(enMsg), 60)
+	return newCard(sumZH, sumEN, newHeader("命令有误", "Command not understood", colorOrange), elems...)
+}
+
+// Text is a tiny card with one bilingual line, for confirmations.
+func Text(zh, en string) []byte {
+	zh, en = cleanBlock(zh), cleanBlock(en)
+	return newCard(clip(cleanLine(zh), 40), clip(cleanLine(en), 60), nil, plainDiv(zh, en))
+}

@@ -1,0 +1,95 @@
+package cards
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// maxRows caps a lead list; Lark allows 200 components per card and a row takes four.
+const maxRows = 20
+
+// LeadList answers /my and /pool: one row per lead with its key action — Claim while it waits in the pool,
+// Open (the owner card again) otherwise. title is the heading in Chinese and English.
+func LeadList(title [2]string, views []crm.LeadView) []byte {
+	zh, en := cleanLine(title[0]), cleanLine(title[1])
+	if zh == "" || en == "" {
+		zh, en = "线索", "Leads"
+	}
+	elems := make([]any, 0, min(len(views), maxRows)+1)
+	shown := 0
+	for _, v := range views {
+		if v.Lead == nil {
+			continue
+		}
+		if shown == maxRows {
+			break
+		}
+		shown++
+		elems = append(elems, listRow(v, shown))
+	}
+	if shown == 0 {
+		elems = append(elems, plainDiv("暂无线索", "No leads"))
+	}
+	if more := countLeads(views) - shown; more > 0 {
+		elems = append(elems, noteDiv(fmt.Sprintf("还有 %d 条未显示", more), fmt.Sprintf("%d more not shown", more)))
+	}
+	n := strconv.Itoa(countLeads(views))
+	return newCard(zh+"（"+n+"）", en+" ("+n+")", newHeader(zh, en, colorBlue), elems...)
+}
+
+func countLeads(views []crm.LeadView) int {
+	n := 0
+	for _, v := range views {
+		if v.Lead != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// listRow is one lead: name, company, stage and what matters now, with the button on the right.
+func listRow(v crm.LeadView, i int) columnSet {
+	l := v.Lead
+	name, nameEN := customerName(v)
+	szh, sen := stageName(l.Stage)
+	zh, en := []string{name}, []string{nameEN}
+	if c := cleanLine(customer(v).Company); c != "" && c != name {
+		zh, en = append(zh, c), append(en, c)
+	}
+	zh, en = append(zh, szh), append(en, sen)
+	var b button
+	switch {
+	case l.Open() && !l.Owned():
+		if !l.PooledAt.IsZero() {
+			wz, we := span(v.Now.Sub(l.PooledAt))
+			zh, en = append(zh, "已等待 "+wz), append(en, "waiting "+we)
+		}
+		b = actionButton("claim_"+strconv.Itoa(i), "认领", "Claim", btnPrimaryFilled, lead(v, OpClaim))
+	default:
+		if l.Open() && !l.FollowUpAt.IsZero() {
+			at := clock(l.FollowUpAt, v.Now, v.Location)
+			zh, en = append(zh, "跟进 "+at), append(en, "follow up "+at)
+		}
+		b = actionButton("open_"+strconv.Itoa(i), "打开", "Open", btnDefault, lead(v, OpOpen))
+	}
+	return row(plainDiv(strings.Join(zh, " · "), strings.Join(en, " · ")), b)
+}
+
+// LeadForm is the /lead form: name, phone, email, company and a note. Phone or email is required, which
+// the handler checks, since a form can only require single fields.
+func LeadForm() []byte {
+	f := newForm("form_lead", "lead",
+		textInput("lf_name", "name", "客户姓名", "Customer name", 100),
+		textInput("lf_phone", "phone", "手机号", "Phone", 32),
+		textInput("lf_email", "email", "邮箱", "Email", 254),
+		textInput("lf_company", "company", "公司", "Company", 100),
+		input{Tag: "input", ElementID: "lf_note", Name: "note", Placeholder: plain("备注", "Note"),
+			InputType: "multiline_text", MaxLength: 1000},
+		submitButton("lf_submit", "lead_submit", "提交", "Submit", Action{Op: OpLeadForm}),
+	)
+	return newCard("新建线索", "New lead", newHeader("新建线索", "New lead", colorBlue),
+		noteDiv("电话和邮箱至少填写一项。", "Fill in a phone number or an email, or both."), f)
+}

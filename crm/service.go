@@ -1,0 +1,75 @@
+package crm
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Service holds Baton's use cases. cmd/baton fills the fields; every port is required except Directory
+// (without it, pools must list their members) and Logger.
+type Service struct {
+	Leads     LeadStore
+	Members   MemberStore
+	Messenger Messenger
+	Directory Directory
+	Scheduler Scheduler
+	Renderer  Renderer
+	Settings  *Settings
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Service) location() *time.Location {
+	if s.Settings != nil && s.Settings.Location != nil {
+		return s.Settings.Location
+	}
+	return time.UTC
+}
+
+// pool returns the lead's pool, or an EINTERNAL error when the configuration no longer has it.
+func (s *Service) pool(key string) (*Pool, error) {
+	p, ok := s.Settings.Pool(key)
+	if !ok {
+		return nil, Errorf(EINTERNAL, "pool %q is not configured", key)
+	}
+	return p, nil
+}
+
+// afterWrite hands a changed lead to the scheduler: its cards and notifications are synced soon and its
+// next timer is set. Failures are logged, not returned: the write is committed, and the sweeper re-derives
+// both from the database (that is what makes a Redis outage delay work instead of losing it).
+func (s *Service) afterWrite(ctx context.Context, l *Lead) {
+	if s.Scheduler == nil {
+		return
+	}
+	if err := s.Scheduler.SyncLead(ctx, l.ID); err != nil {
+		s.logger().Warn("schedule lead sync", "lead_id", l.ID, "error", err)
+	}
+	if !l.NextDueAt.IsZero() {
+		key := l.NextDueAt.UTC().Format("20060102T150405.000") + "-" + itoa(l.Rev)
+		if err := s.Scheduler.WakeLead(ctx, l.ID, l.NextDueAt, key); err != nil {
+			s.logger().Warn("schedule lead timer", "lead_id", l.ID, "error", err)
+		}
+	}
+}
+
+// dayStart is the local midnight of t in the configured time zone; daily caps count from there.
+func (s *Service) dayStart(t time.Time) time.Time {
+	lt := t.In(s.location())
+	return time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, s.location())
+}

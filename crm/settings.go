@@ -1,0 +1,133 @@
+package crm
+
+import "time"
+
+// Settings is the part of baton.yaml the domain rules read: pools, routing, sources, business hours.
+// cmd/baton loads and validates it; crm treats it as read-only.
+type Settings struct {
+	Location        *time.Location
+	BusinessHours   *BusinessHours // nil: SLA steps count wall time
+	Sources         []Source
+	Pools           []Pool
+	Routing         []Rule
+	OpsChannels     []string
+	Digest          Schedule
+	FeedbackSummary Schedule
+}
+
+// Source is a system that pushes leads, with its credentials.
+type Source struct {
+	Key       string
+	Token     string  // bearer token, if the source authenticates that way
+	Secret    string  // HMAC-SHA256 key for X-Baton-Signature, if it signs
+	RateLimit float64 // leads per second; 0 means unlimited
+}
+
+// PoolMode says how a pool hands out leads.
+type PoolMode string
+
+// Pool modes.
+const (
+	ModeClaim  PoolMode = "claim"  // card in the group, first tap wins
+	ModeAssign PoolMode = "assign" // round-robin among available members
+)
+
+// Pool is a lead pool (公海池) and its rules.
+type Pool struct {
+	Key        string
+	Name       string
+	ChatID     string
+	Mode       PoolMode
+	Managers   []string       // open_ids
+	Members    []string       // open_ids; empty means the members of ChatID
+	Weights    map[string]int // assign mode: relative share per member, default 1
+	Limits     Limits
+	Cooldown   time.Duration // how long a previous owner must wait to claim the same lead again
+	Protection Protection
+	SLA        SLA
+}
+
+// Limits cap what one member may hold. Zero means no cap.
+type Limits struct {
+	Open        int // open leads held
+	DailyClaims int // claims per business day
+}
+
+// Protection is how long an owner keeps a lead without closing it.
+type Protection struct {
+	Default          time.Duration // window from the claim
+	ExtendOnActivity time.Duration // each activity pushes the deadline to at least now + this
+	Max              time.Duration // hard maximum from the claim
+	WarnBefore       time.Duration // warn the owner this long before the deadline
+}
+
+// SLA holds a pool's escalation ladders.
+type SLA struct {
+	Unclaimed    []SLAStep // clock starts when the lead enters the pool
+	FirstContact []SLAStep // clock starts at the claim, stops at the first contact
+}
+
+// SLAStep is one rung of a ladder: after After of (business) time, do Action.
+type SLAStep struct {
+	After  time.Duration
+	Action SLAAction
+}
+
+// SLAAction is what an SLA step does.
+type SLAAction string
+
+// SLA actions.
+const (
+	ActionRemindPool  SLAAction = "remind_pool"
+	ActionRemindOwner SLAAction = "remind_owner"
+	ActionEscalate    SLAAction = "escalate"
+	ActionUrgent      SLAAction = "urgent"
+	ActionAutoAssign  SLAAction = "auto_assign"
+)
+
+// Rule routes leads to a pool. Empty match fields match anything; Campaign is a glob (path.Match syntax).
+type Rule struct {
+	Source   string
+	Campaign string
+	Region   string
+	Tags     []string // all must be present on the lead
+	Pool     string
+}
+
+// Schedule is a cron line in the settings' time zone and where its output goes.
+type Schedule struct {
+	Cron string
+	To   []string // "managers", "ops_channels", or chat ids
+}
+
+// Pool returns the pool with the given key.
+func (s *Settings) Pool(key string) (*Pool, bool) {
+	for i := range s.Pools {
+		if s.Pools[i].Key == key {
+			return &s.Pools[i], true
+		}
+	}
+	return nil, false
+}
+
+// Source returns the source with the given key.
+func (s *Settings) Source(key string) (*Source, bool) {
+	for i := range s.Sources {
+		if s.Sources[i].Key == key {
+			return &s.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// IsManager reports whether openID manages the pool.
+func (p *Pool) IsManager(openID string) bool { return contains(p.Managers, openID) }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

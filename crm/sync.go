@@ -1,0 +1,166 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// SyncLead brings Lark in line with the database for one lead: the pool card exists and shows the current
+// revision (a lead back in the pool gets a fresh card, the old one is marked), the owner has a DM card, and
+// every pending notification is delivered. Each send carries a key derived from what it is for, so a repeat
+// after a crash or a duplicate task posts nothing twice. Safe to run any number of times.
+func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
+	l, err := s.Leads.Lead(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Leads.CardState(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewOf(ctx, l)
+	if err != nil {
+		return err
+	}
+	before := cs
+	errPool := s.syncPoolCard(ctx, v, &cs)
+	errOwner := s.syncOwnerCard(ctx, v, &cs)
+	if errPool == nil && errOwner == nil {
+		cs.CardsRev = l.Rev
+	}
+	if cs != before {
+		if err := s.Leads.SetCardState(ctx, leadID, cs); err != nil {
+			return err
+		}
+	}
+	if err := errors.Join(errPool, errOwner); err != nil {
+		return fmt.Errorf("sync cards of lead %d: %w", leadID, err)
+	}
+	return s.deliverPending(ctx, v, cs)
+}
+
+func (s *Service) syncPoolCard(ctx context.Context, v LeadView, cs *CardState) error {
+	l := v.Lead
+	if v.Pool.ChatID == "" {
+		return nil
+	}
+	if cs.PoolMessageID != "" && cs.PoolCardEpoch != l.PoolEpoch {
+		// The lead came back to the pool: close out the old card, a fresh one follows below.
+		old := v
+		old.Retired = true
+		if err := s.Messenger.UpdateCard(ctx, cs.PoolMessageID, s.Renderer.PoolCard(old)); err != nil {
+			s.logger().Warn("mark old pool card", "lead_id", l.ID, "error", err)
+		}
+		cs.PoolMessageID = ""
+	}
+	switch {
+	case cs.PoolMessageID == "" && l.Open() && (!l.Owned() || v.Pool.Mode == ModeClaim):
+		key := fmt.Sprintf("pool-%d-%d", l.ID, l.PoolEpoch)
+		id, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, Outgoing{Card: s.Renderer.PoolCard(v)}, key)
+		if err != nil {
+			return fmt.Errorf("post pool card: %w", err)
+		}
+		cs.PoolMessageID, cs.PoolCardEpoch = id, l.PoolEpoch
+	case cs.PoolMessageID != "" && cs.CardsRev < l.Rev:
+		if err := s.Messenger.UpdateCard(ctx, cs.PoolMessageID, s.Renderer.PoolCard(v)); err != nil {
+			return fmt.Errorf("update pool card: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) syncOwnerCard(ctx context.Context, v LeadView, cs *CardState) error {
+	l := v.Lead
+	if cs.OwnerMessageID != "" && cs.OwnerCardFor != l.OwnerID {
+		// The lead left its owner (released, recycled, reassigned): the old DM card must stop offering actions
+		// and stop showing the full contact.
+		if err := s.Messenger.UpdateCard(ctx, cs.OwnerMessageID, s.retiredOwnerCard(v)); err != nil {
+			s.logger().Warn("retire owner card", "lead_id", l.ID, "error", err)
+		}
+		cs.OwnerMessageID, cs.OwnerCardFor = "", ""
+	}
+	switch {
+	case l.Owned() && cs.OwnerMessageID == "" && l.Open():
+		key := fmt.Sprintf("owner-%d-%s-%d", l.ID, l.OwnerID, l.ClaimedAt.UnixMilli())
+		id, err := s.Messenger.Send(ctx, Recipient{OpenID: l.OwnerID}, Outgoing{Card: s.Renderer.OwnerCard(v)}, key)
+		if err != nil {
+			return fmt.Errorf("send owner card: %w", err)
+		}
+		cs.OwnerMessageID, cs.OwnerCardFor = id, l.OwnerID
+	case cs.OwnerMessageID != "" && cs.CardsRev < l.Rev:
+		if err := s.Messenger.UpdateCard(ctx, cs.OwnerMessageID, s.Renderer.OwnerCard(v)); err != nil {
+			return fmt.Errorf("update owner card: %w", err)
+		}
+	}
+	return nil
+}
+
+// deliverPending sends the lead's pending notifications in order. One that fails stops the run (order
+// matters: a reminder must not overtake the escalation before it); the task retries later.
+func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) error {
+	evs, err := s.Leads.PendingEvents(ctx, v.Lead.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if err := s.deliver(ctx, v, cs, e); err != nil {
+			return fmt.Errorf("deliver %s event %d: %w", e.Kind, e.ID, err)
+		}
+		if err := s.Leads.MarkNotified(ctx, e.ID, s.now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadEvent) error {
+	card := s.Renderer.EventCard(v, e)
+	if card == nil {
+		return nil
+	}
+	msg := Outgoing{Card: card}
+	key := func(to string) string { return fmt.Sprintf("ev-%d-%s", e.ID, to) }
+	switch e.Kind {
+	case EventReminded:
+		if e.Data["action"] == string(ActionRemindPool) {
+			if cs.PoolMessageID != "" {
+				_, err := s.Messenger.Reply(ctx, cs.PoolMessageID, msg, key("pool"))
+				return err
+			}
+			_, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, msg, key("pool"))
+			return err
+		}
+		return s.dm(ctx, v.Lead.OwnerID, msg, key)
+	case EventEscalated:
+		for _, m := range v.Pool.Managers {
+			id, err := s.Messenger.Send(ctx, Recipient{OpenID: m}, msg, key(m))
+			if err != nil {
+				return err
+			}
+			if e.Data["action"] == string(ActionUrgent) {
+				if err := s.Messenger.Urgent(ctx, id, []string{m}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case EventRecycled:
+		return s.dm(ctx, e.Data["prev_owner"], msg, key)
+	default: // touch, follow-up due, recycle warning: the current owner
+		return s.dm(ctx, v.Lead.OwnerID, msg, key)
+	}
+}
+
+func (s *Service) dm(ctx context.Context, openID string, msg Outgoing, key func(string) string) error {
+	if openID == "" {
+		return nil
+	}
+	_, err := s.Messenger.Send(ctx, Recipient{OpenID: openID}, msg, key(openID))
+	return err
+}
+
+func (s *Service) retiredOwnerCard(v LeadView) []byte {
+	v.Retired = true
+	return s.Renderer.OwnerCard(v)
+}

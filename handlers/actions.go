@@ -1,0 +1,320 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/baton-crm/baton/bot"
+	"github.com/baton-crm/baton/cards"
+	"github.com/baton-crm/baton/crm"
+)
+
+// cardKind says which card a click came from, so the answer can redraw it.
+type cardKind int
+
+const (
+	noCard cardKind = iota
+	poolCard
+	ownerCard
+)
+
+// HandleCardAction applies a card click. Every answer carries a toast; clicks on the pool or owner card
+// also get that card redrawn at the lead's current revision. A click on a stale card is never applied: the
+// person sees why and the fresh card.
+func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.CardResponse, error) {
+	act, err := cards.DecodeAction(a.Value)
+	if err != nil {
+		h.Logger.Warn("card action refused", "reason", "bad value", "open_id", a.OperatorOpenID, "message_id", a.MessageID)
+		return toast("error", "卡片已失效，请重新打开", "This card is no longer valid"), nil
+	}
+	l, kind, err := h.apply(ctx, a, act)
+	if err != nil {
+		return h.refused(ctx, a, act, kind, err), nil
+	}
+	h.Logger.Info("card action", "op", act.Op, "lead_id", act.Lead, "open_id", a.OperatorOpenID)
+	zh, en := doneText(act.Op, l)
+	resp := toast("success", zh, en)
+	if l != nil {
+		resp.Card = h.render(ctx, l.ID, kind)
+	}
+	return resp, nil
+}
+
+// apply runs the use case behind an action.
+func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*crm.Lead, cardKind, error) {
+	s, actor := h.Service, a.OperatorOpenID
+	switch act.Op {
+	case cards.OpClaim:
+		l, err := s.Claim(ctx, act.Lead, act.Rev, actor)
+		return l, poolCard, err
+	case cards.OpSave, cards.OpNote:
+		u, err := workUpdate(a)
+		if err != nil {
+			return nil, ownerCard, err
+		}
+		kind := ownerCard
+		if act.Op == cards.OpNote {
+			kind = noCard // note forms live on reminder cards
+		}
+		l, err := s.Save(ctx, act.Lead, act.Rev, actor, u)
+		return l, kind, err
+	case cards.OpStage:
+		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
+		return l, ownerCard, err
+	case cards.OpFollowUp:
+		at, err := parsePickerTime(a.Option, h.Service.Settings.Location)
+		if err != nil {
+			return nil, ownerCard, err
+		}
+		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{FollowUp: at})
+		return l, ownerCard, err
+	case cards.OpClose, cards.OpWon, cards.OpLost:
+		won, reason, amount, err := closeForm(a, act.Op)
+		if err != nil {
+			return nil, ownerCard, err
+		}
+		l, err := s.Close(ctx, act.Lead, act.Rev, actor, won, reason, amount)
+		return l, ownerCard, err
+	case cards.OpFeedback:
+		q := a.Option
+		if q == "" {
+			q = act.Args["quality"]
+		}
+		l, err := s.Feedback(ctx, act.Lead, act.Rev, actor, crm.Quality(q))
+		return l, ownerCard, err
+	case cards.OpRelease:
+		l, err := s.Release(ctx, act.Lead, act.Rev, actor)
+		return l, ownerCard, err
+	case cards.OpReassign, cards.OpClaimFor:
+		to := firstNonEmpty(a.Option, act.Args["to"], formString(a.FormValue, "to"))
+		if to == "" {
+			return nil, noCard, &crm.Error{Code: crm.EINVALID, Field: "to", ZH: "请选择接手的同事", Message: "Pick who should take the lead"}
+		}
+		l, err := s.Reassign(ctx, act.Lead, 0, actor, to)
+		return l, noCard, err
+	case cards.OpExtend:
+		l, err := s.Extend(ctx, act.Lead, 0, actor)
+		return l, noCard, err
+	case cards.OpLock:
+		l, err := s.SetLocked(ctx, act.Lead, 0, actor, act.Args["locked"] != "false")
+		return l, noCard, err
+	case cards.OpFollowUpDone:
+		l, err := s.FollowUpDone(ctx, act.Lead, 0, actor)
+		return l, noCard, err
+	case cards.OpSnooze:
+		d := time.Hour
+		if act.Args["snooze"] == "1d" {
+			d = 24 * time.Hour
+		}
+		l, err := s.Snooze(ctx, act.Lead, 0, actor, d)
+		return l, noCard, err
+	case cards.OpOpen:
+		l, err := s.Leads.Lead(ctx, act.Lead)
+		if err == nil && l.OwnerID != actor {
+			err = crm.Bilingual(crm.EFORBIDDEN, "只有认领人可以打开该线索", "Only the owner can open this lead")
+		}
+		if err == nil {
+			err = s.Scheduler.SyncLead(ctx, l.ID)
+		}
+		return l, noCard, err
+	case cards.OpLeadForm:
+		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
+			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note"),
+			Attributes: map[string]any{"entered_by": actor}}
+		res, err := s.Intake(ctx, ChatSource, &in)
+		if err != nil {
+			return nil, noCard, err
+		}
+		return res.Lead, noCard, nil
+	}
+	return nil, noCard, crm.Bilingual(crm.EINVALID, "该操作暂不支持", "This action is not supported")
+}
+
+// refused answers a click that was not applied: conflicts redraw the card, everything else says why.
+func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, kind cardKind, err error) *bot.CardResponse {
+	code := crm.ErrorCode(err)
+	if code == crm.EINTERNAL {
+		h.Logger.ErrorContext(ctx, "card action failed", "op", act.Op, "lead_id", act.Lead, "error", err)
+	} else {
+		// Refusals are part of the audit trail (who tried what), logged with ids only.
+		h.Logger.Info("card action refused", "op", act.Op, "lead_id", act.Lead, "open_id", a.OperatorOpenID, "code", code)
+	}
+	en, zh := crm.ErrorMessage(err)
+	resp := toast("error", zh, en)
+	if code == crm.ECONFLICT || code == crm.ELIMIT || code == crm.EFORBIDDEN {
+		resp.Toast.Type = "warning"
+	}
+	if code == crm.ECONFLICT && kind != noCard && act.Lead > 0 {
+		// Domain refusals come with their own bilingual words; a bare conflict is the store saying the
+		// revision moved under the card.
+		var ce *crm.Error
+		if errors.As(err, &ce) && ce.ZH == "" {
+			resp.Toast.ZH, resp.Toast.EN = "卡片已过期，已刷新为最新状态", "This card was out of date; it now shows the current state"
+		}
+		resp.Card = h.render(ctx, act.Lead, kind)
+		if kind == poolCard {
+			h.explainLostClaim(ctx, act.Lead, a.OperatorOpenID, resp)
+		}
+	}
+	return resp
+}
+
+// explainLostClaim replaces a generic conflict toast with who won the race.
+func (h *Lark) explainLostClaim(ctx context.Context, leadID int64, actor string, resp *bot.CardResponse) {
+	l, err := h.Service.Leads.Lead(ctx, leadID)
+	if err != nil || !l.Owned() {
+		return
+	}
+	if l.OwnerID == actor {
+		resp.Toast.ZH, resp.Toast.EN = "你已认领该线索", "You already own this lead"
+		return
+	}
+	resp.Toast.ZH, resp.Toast.EN = "手慢了，该线索已被他人认领", "Too late: someone else claimed this lead first"
+}
+
+// render draws the card a click came from at the lead's current state.
+func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) []byte {
+	if kind == noCard {
+		return nil
+	}
+	v, err := h.Service.View(ctx, leadID)
+	if err != nil {
+		h.Logger.Warn("render card after action", "lead_id", leadID, "error", err)
+		return nil
+	}
+	if kind == poolCard {
+		return h.Cards.PoolCard(v)
+	}
+	if !v.Lead.Owned() {
+		v.Retired = true
+	}
+	return h.Cards.OwnerCard(v)
+}
+
+func toast(typ, zh, en string) *bot.CardResponse {
+	return &bot.CardResponse{Toast: &bot.Toast{Type: typ, ZH: zh, EN: en}}
+}
+
+func doneText(op string, l *crm.Lead) (zh, en string) {
+	switch op {
+	case cards.OpClaim:
+		return "认领成功，完整联系方式已私信给你", "Claimed: the full contact is in your DM"
+	case cards.OpRelease:
+		return "已释放回公海池", "Released to the pool"
+	case cards.OpClose, cards.OpWon, cards.OpLost:
+		if l != nil && l.Stage == crm.StageWon {
+			return "恭喜赢单！", "Marked won. Congratulations!"
+		}
+		return "已标记输单", "Marked lost"
+	case cards.OpFeedback:
+		return "感谢反馈，已同步给运营", "Thanks: ops will see this feedback"
+	case cards.OpReassign, cards.OpClaimFor:
+		return "已转交", "Reassigned"
+	case cards.OpExtend:
+		return "已延长", "Extended"
+	case cards.OpSnooze:
+		return "稍后再提醒你", "I will remind you later"
+	case cards.OpLeadForm:
+		if l != nil {
+			return fmt.Sprintf("已录入线索 #%d", l.ID), fmt.Sprintf("Lead #%d created", l.ID)
+		}
+	case cards.OpOpen:
+		return "已重新发送线索卡片", "The lead card is on its way to your DM"
+	}
+	return "已保存", "Saved"
+}
+
+// workUpdate reads the owner card's work form (or a reminder's note form).
+func workUpdate(a bot.CardAction) (crm.WorkUpdate, error) {
+	u := crm.WorkUpdate{Stage: crm.Stage(formString(a.FormValue, "stage")), Note: formString(a.FormValue, "note")}
+	if s := formString(a.FormValue, "followup"); s != "" {
+		at, err := parsePickerTime(s, nil)
+		if err != nil {
+			return u, err
+		}
+		u.FollowUp = at
+	}
+	return u, nil
+}
+
+func closeForm(a bot.CardAction, op string) (won bool, reason string, amount int64, err error) {
+	outcome := formString(a.FormValue, "outcome")
+	switch {
+	case op == cards.OpWon:
+		outcome = "won"
+	case op == cards.OpLost:
+		outcome = "lost"
+	}
+	switch outcome {
+	case "won":
+		won = true
+	case "lost":
+	default:
+		return false, "", 0, &crm.Error{Code: crm.EINVALID, Field: "outcome", ZH: "请选择赢单或输单", Message: "Pick won or lost"}
+	}
+	reason = formString(a.FormValue, "lost_reason")
+	if s := strings.TrimSpace(formString(a.FormValue, "amount")); s != "" && won {
+		f, perr := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		if perr != nil || f < 0 || f > 1e12 {
+			return false, "", 0, &crm.Error{Code: crm.EINVALID, Field: "amount", ZH: "金额格式不正确", Message: "The amount is not a number"}
+		}
+		amount = int64(f * 100) // cents
+	}
+	return won, reason, amount, nil
+}
+
+// parsePickerTime reads Lark's date and datetime picker values ("2026-12-01 +0800", "2026-12-01 15:30 +0800").
+// A date alone means 09:00 on that day, when reps start calling.
+func parsePickerTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04 -0700", "2006-01-02 15:04:05 -0700", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	for _, layout := range []string{"2006-01-02 -0700", "2006-01-02"} {
+		var t time.Time
+		var err error
+		if layout == "2006-01-02" {
+			t, err = time.ParseInLocation(layout, s, loc)
+		} else {
+			t, err = time.Parse(layout, s)
+		}
+		if err == nil {
+			return t.Add(9 * time.Hour), nil
+		}
+	}
+	return time.Time{}, &crm.Error{Code: crm.EINVALID, Field: "followup", ZH: "跟进时间格式不正确", Message: "The follow-up date is not a date"}
+}
+
+func formString(form map[string]any, key string) string {
+	switch v := form[key].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		if len(v) > 0 {
+			if s, ok := v[0].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,216 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/baton-crm/baton/bot"
+	"github.com/baton-crm/baton/cards"
+	"github.com/baton-crm/baton/crm"
+)
+
+// ChatSource is the source key of leads entered in chat (/lead and its form).
+const ChatSource = "chat"
+
+// Lark handles what arrives from Lark: chat commands, card actions and bot-menu taps. It implements
+// bot.Handler.
+type Lark struct {
+	Service   *crm.Service
+	Messenger crm.Messenger
+	Cards     cards.Renderer
+	Logger    *slog.Logger
+}
+
+var _ bot.Handler = (*Lark)(nil)
+
+// HandleMessage answers a chat message. In groups Lark delivers only messages that @-mention the bot; a
+// message that is not a command gets the help card.
+func (h *Lark) HandleMessage(ctx context.Context, m bot.Message) error {
+	if m.ChatType != "p2p" && !m.MentionsBot {
+		return nil
+	}
+	cmd := ParseCommand(m.Text)
+	card := h.command(ctx, m, cmd)
+	h.Logger.Info("chat command", "command", cmd.Name, "chat_id", m.ChatID, "open_id", m.SenderOpenID, "message_id", m.MessageID)
+	if _, err := h.Messenger.Reply(ctx, m.MessageID, crm.Outgoing{Card: card}, "re-"+m.MessageID); err != nil {
+		return fmt.Errorf("reply to %s: %w", cmd.Name, err)
+	}
+	return nil
+}
+
+func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
+	actor := m.SenderOpenID
+	switch cmd.Name {
+	case "help":
+		return cards.Help()
+	case "lead":
+		if cmd.Args == "" {
+			return cards.LeadForm()
+		}
+		in := ParseLeadText(cmd.Args)
+		return h.enterLead(ctx, actor, &in, "/lead 张三 13800138000 想了解企业版")
+	case "my":
+		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{OwnerID: actor, OpenOnly: true, Limit: 20})
+		if err != nil {
+			return h.errorCard(ctx, "my", err, "/my")
+		}
+		return cards.LeadList([2]string{"我的线索", "My leads"}, views)
+	case "pool":
+		pool, err := h.pickPool(m.ChatID, cmd.Args)
+		if err != nil {
+			return h.errorCard(ctx, "pool", err, "/pool "+h.firstPoolKey())
+		}
+		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{Pool: pool.Key, Unclaimed: true, OpenOnly: true, Limit: 20})
+		if err != nil {
+			return h.errorCard(ctx, "pool", err, "/pool")
+		}
+		return cards.LeadList([2]string{pool.Name + " · 待认领", pool.Name + " · unclaimed"}, views)
+	case "route":
+		source, in := ParseRouteText(cmd.Args)
+		if source == "" {
+			source = ChatSource
+		}
+		if in.Phone == "" && in.Email == "" {
+			in.Email = "route-check@example.com" // routing never looks at contacts; validation needs one
+		}
+		ex, err := h.Service.ExplainRoute(ctx, source, &in)
+		if err != nil {
+			return h.errorCard(ctx, "route", err, "/route source=web-form campaign=双11大促 region=华东")
+		}
+		return cards.Text(explainZH(ex), explainEN(ex))
+	case "away", "back":
+		if err := h.Service.SetAway(ctx, actor, cmd.Name == "away"); err != nil {
+			return h.errorCard(ctx, cmd.Name, err, "/"+cmd.Name)
+		}
+		if cmd.Name == "away" {
+			return cards.Text("已设为离开：自动分配会跳过你，回来后发送 /back", "You are away: assignment skips you until you send /back")
+		}
+		return cards.Text("欢迎回来：自动分配会优先补给你", "Welcome back: assignment will catch you up first")
+	}
+	if cmd.Raw != "" {
+		return cards.CommandError("未知命令 /"+cmd.Raw, "Unknown command /"+cmd.Raw, "/help")
+	}
+	return cards.Help()
+}
+
+// enterLead stores a lead typed in chat and says what happened.
+func (h *Lark) enterLead(ctx context.Context, actor string, in *crm.LeadInput, example string) []byte {
+	in.Attributes = map[string]any{"entered_by": actor}
+	res, err := h.Service.Intake(ctx, ChatSource, in)
+	if err != nil {
+		return h.errorCard(ctx, "lead", err, example)
+	}
+	id := res.Lead.ID
+	if res.Status == crm.IntakeTouch {
+		return cards.Text(fmt.Sprintf("老客户：已作为新触达记录到线索 #%d", id), fmt.Sprintf("Returning customer: recorded as a new touch on lead #%d", id))
+	}
+	pool := res.Lead.Pool
+	if p, ok := h.Service.Settings.Pool(pool); ok {
+		pool = p.Name
+	}
+	return cards.Text(fmt.Sprintf("已录入线索 #%d，进入「%s」", id, pool), fmt.Sprintf("Lead #%d created in pool %s", id, pool))
+}
+
+// errorCard turns an error into a card with an example; internal errors are logged and shown generically.
+func (h *Lark) errorCard(ctx context.Context, op string, err error, example string) []byte {
+	if crm.ErrorCode(err) == crm.EINTERNAL {
+		h.Logger.ErrorContext(ctx, "chat command failed", "command", op, "error", err)
+	}
+	en, zh := crm.ErrorMessage(err)
+	return cards.CommandError(zh, en, example)
+}
+
+func (h *Lark) pickPool(chatID, key string) (*crm.Pool, error) {
+	s := h.Service.Settings
+	if key = strings.TrimSpace(key); key != "" {
+		if p, ok := s.Pool(key); ok {
+			return p, nil
+		}
+		return nil, crm.Bilingual(crm.EINVALID, "没有名为 "+key+" 的线索池", "There is no pool "+key)
+	}
+	for i := range s.Pools {
+		if s.Pools[i].ChatID == chatID {
+			return &s.Pools[i], nil
+		}
+	}
+	if len(s.Pools) == 1 {
+		return &s.Pools[0], nil
+	}
+	return nil, crm.Bilingual(crm.EINVALID, "请指定线索池，例如 /pool "+h.firstPoolKey(), "Name a pool, for example /pool "+h.firstPoolKey())
+}
+
+func (h *Lark) firstPoolKey() string {
+	if len(h.Service.Settings.Pools) > 0 {
+		return h.Service.Settings.Pools[0].Key
+	}
+	return "east"
+}
+
+// HandleMenu answers a tap on the bot menu with the matching card in the operator's DM.
+func (h *Lark) HandleMenu(ctx context.Context, e bot.MenuEvent) error {
+	var card []byte
+	switch e.EventKey {
+	case "my", "my_leads":
+		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{OwnerID: e.OperatorOpenID, OpenOnly: true, Limit: 20})
+		if err != nil {
+			return err
+		}
+		card = cards.LeadList([2]string{"我的线索", "My leads"}, views)
+	default:
+		card = cards.Help()
+	}
+	_, err := h.Messenger.Send(ctx, crm.Recipient{OpenID: e.OperatorOpenID}, crm.Outgoing{Card: card}, "menu-"+e.EventID)
+	return err
+}
+
+func explainZH(ex *crm.RouteExplanation) string {
+	var b strings.Builder
+	if ex.Route.RuleIndex >= 0 {
+		fmt.Fprintf(&b, "命中规则 %d → 线索池「%s」", ex.Route.RuleIndex+1, ex.Pool.Name)
+	} else {
+		fmt.Fprintf(&b, "→ 线索池「%s」", ex.Pool.Name)
+	}
+	for _, m := range ex.Route.Misses {
+		fmt.Fprintf(&b, "\n未命中 %s", m)
+	}
+	if ex.Pool.Mode == crm.ModeAssign {
+		if ex.Assignee != "" {
+			fmt.Fprintf(&b, "\n将分配给 %s", ex.Assignee)
+		} else {
+			b.WriteString("\n当前无人可分配，线索留在池中")
+		}
+		for _, s := range ex.Skipped {
+			fmt.Fprintf(&b, "\n跳过 %s：%s", s.OpenID, s.Reason)
+		}
+	} else {
+		b.WriteString("\n认领模式：卡片发到群里，先到先得")
+	}
+	return b.String()
+}
+
+func explainEN(ex *crm.RouteExplanation) string {
+	var b strings.Builder
+	if ex.Route.RuleIndex >= 0 {
+		fmt.Fprintf(&b, "Rule %d matched → pool %s", ex.Route.RuleIndex+1, ex.Pool.Name)
+	} else {
+		fmt.Fprintf(&b, "→ pool %s", ex.Pool.Name)
+	}
+	for _, m := range ex.Route.Misses {
+		fmt.Fprintf(&b, "\nno match: %s", m)
+	}
+	if ex.Pool.Mode == crm.ModeAssign {
+		if ex.Assignee != "" {
+			fmt.Fprintf(&b, "\nwould go to %s", ex.Assignee)
+		} else {
+			b.WriteString("\nnobody available: the lead would wait in the pool")
+		}
+		for _, s := range ex.Skipped {
+			fmt.Fprintf(&b, "\nskipped %s: %s", s.OpenID, s.Reason)
+		}
+	} else {
+		b.WriteString("\nclaim mode: a card goes to the group, first tap wins")
+	}
+	return b.String()
+}

@@ -1,0 +1,126 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/baton-crm/baton/crm"
+	"github.com/hibiken/asynq"
+)
+
+func (w *Worker) handleSync(ctx context.Context, t *asynq.Task) error {
+	p, err := decode[leadPayload](t)
+	if err != nil {
+		return err
+	}
+	return classify(w.svc.SyncLead(ctx, p.Lead))
+}
+
+// handleTimers runs the lead's timers, unless the task fired before its due time (replica clocks differ, or
+// ProcessAt lost its milliseconds): then it schedules itself again rather than act early.
+func (w *Worker) handleTimers(ctx context.Context, t *asynq.Task) error {
+	p, err := decode[timerPayload](t)
+	if err != nil {
+		return err
+	}
+	if due := time.UnixMilli(p.Due); w.now().Before(due) {
+		p.Early++
+		id := timerTaskID(p.Lead, p.Key) + ":early" + strconv.Itoa(p.Early)
+		if err := enqueueTimer(ctx, w.client, p, id, ceilSecond(due)); err != nil {
+			return fmt.Errorf("reschedule early timers of lead %d: %w", p.Lead, err)
+		}
+		w.logger.DebugContext(ctx, "timer fired early; rescheduled", "lead_id", p.Lead,
+			"early_ms", due.Sub(w.now()).Milliseconds())
+		return nil
+	}
+	return classify(w.svc.RunTimers(ctx, p.Lead))
+}
+
+// handleSweep re-derives wake-ups from the database: leads with a due timer get a lead:timers task and leads
+// whose cards or notifications lag get a lead:sync task. Fixed task ids keep a lead that keeps failing from
+// piling up one task per sweep.
+func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
+	now := w.now()
+	due, err := w.sw.DueLeads(ctx, now, w.batch)
+	if err != nil {
+		return fmt.Errorf("sweep due leads: %w", err)
+	}
+	var errs []error
+	for _, id := range due {
+		p := timerPayload{Lead: id, Key: "sweep", Due: now.UnixMilli()}
+		// Due is the sweep's own clock and the task runs at once: the lead is due by the store's account.
+		if err := enqueueTimer(ctx, w.client, p, timerTaskID(id, "sweep"), time.Time{}); err != nil {
+			errs = append(errs, fmt.Errorf("enqueue timers of lead %d: %w", id, err))
+		}
+	}
+	unsynced, err := w.sw.UnsyncedLeads(ctx, now.Add(-unsyncedGrace), w.batch)
+	if err != nil {
+		return fmt.Errorf("sweep unsynced leads: %w", err)
+	}
+	for _, id := range unsynced {
+		_, err := w.client.EnqueueContext(ctx, newSyncTask(id), asynq.TaskID("sync:"+strconv.FormatInt(id, 10)+":sweep"))
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			errs = append(errs, fmt.Errorf("enqueue sync of lead %d: %w", id, err))
+		}
+	}
+	if len(due) > 0 || len(unsynced) > 0 {
+		w.logger.InfoContext(ctx, "sweep found lagging leads", "due", len(due), "unsynced", len(unsynced),
+			"batch_full", len(due) == w.batch || len(unsynced) == w.batch)
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Worker) handleDigest(ctx context.Context, _ *asynq.Task) error {
+	return classify(w.svc.PostDigests(ctx, w.now()))
+}
+
+func (w *Worker) handleFeedback(ctx context.Context, _ *asynq.Task) error {
+	return classify(w.svc.PostFeedbackSummary(ctx, w.now()))
+}
+
+// classify marks errors that retrying cannot fix with asynq.SkipRetry: crm's not-found, invalid and forbidden
+// codes, and errors that say of themselves they are not temporary. Everything else retries with backoff.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if permanent(err) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
+
+func permanent(err error) bool {
+	var crmErr *crm.Error
+	if errors.As(err, &crmErr) {
+		switch crmErr.Code {
+		case crm.ENOTFOUND, crm.EINVALID, crm.EFORBIDDEN:
+			return true
+		}
+	}
+	var tmp interface{ Temporary() bool }
+	return errors.As(err, &tmp) && !tmp.Temporary()
+}
+
+// handleError logs a failed task once, with its type and lead id only: payloads are never logged.
+func (w *Worker) handleError(ctx context.Context, t *asynq.Task, err error) {
+	attrs := []any{"task_type", t.Type(), "error", err}
+	if p, derr := decode[leadPayload](t); derr == nil && p.Lead != 0 {
+		attrs = append(attrs, "lead_id", p.Lead)
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	attrs = append(attrs, "retry", retried, "max_retry", maxRetry)
+	switch {
+	case errors.Is(err, asynq.SkipRetry):
+		w.logger.ErrorContext(ctx, "task failed permanently", attrs...)
+	case retried >= maxRetry:
+		w.logger.ErrorContext(ctx, "task failed after its last retry", attrs...)
+	default:
+		w.logger.Log(ctx, slog.LevelWarn, "task failed; will retry", attrs...)
+	}
+}

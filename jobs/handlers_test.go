@@ -1,0 +1,207 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-crm/baton/crm"
+	"github.com/hibiken/asynq"
+)
+
+// netErr is an error that says whether it is temporary, as net and Lark client errors do.
+type netErr struct{ temporary bool }
+
+func (e netErr) Error() string   { return fmt.Sprintf("network error (temporary %v)", e.temporary) }
+func (e netErr) Temporary() bool { return e.temporary }
+
+func TestErrorMapping(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		err   error
+		retry bool
+	}{
+		{"not found", crm.Errorf(crm.ENOTFOUND, "lead 5 not found"), false},
+		{"invalid", crm.FieldError("stage", "unknown stage"), false},
+		{"forbidden", fmt.Errorf("claim lead 5: %w", crm.Errorf(crm.EFORBIDDEN, "not a member")), false},
+		{"permanent network error", fmt.Errorf("send card: %w", netErr{temporary: false}), false},
+		{"temporary network error", fmt.Errorf("send card: %w", netErr{temporary: true}), true},
+		{"conflict", crm.Errorf(crm.ECONFLICT, "lead changed"), true},
+		{"unavailable", crm.Errorf(crm.EUNAVAILABLE, "lark is down"), true},
+		{"plain", errors.New("connection reset"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc := newFakeService()
+			svc.syncErr = func(int64) error { return tt.err }
+			svc.timerErr = svc.syncErr
+			w := &Worker{svc: svc, logger: testLogger(t), now: time.Now}
+			for _, run := range []func() error{
+				func() error { return w.handleSync(context.Background(), newSyncTask(5)) },
+				func() error {
+					return w.handleTimers(context.Background(), newTimerTask(timerPayload{Lead: 5, Due: time.Now().UnixMilli()}))
+				},
+			} {
+				err := run()
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("handler error %v does not wrap the service error", err)
+				}
+				if skip := errors.Is(err, asynq.SkipRetry); skip == tt.retry {
+					t.Errorf("SkipRetry = %v, want retry %v", skip, tt.retry)
+				}
+			}
+		})
+	}
+}
+
+func TestBadPayloadIsNotRetried(t *testing.T) {
+	t.Parallel()
+	w := &Worker{svc: newFakeService(), logger: testLogger(t), now: time.Now}
+	err := w.handleSync(context.Background(), asynq.NewTask(TypeLeadSync, []byte("{not json")))
+	if !errors.Is(err, asynq.SkipRetry) {
+		t.Errorf("bad payload error = %v, want SkipRetry", err)
+	}
+}
+
+func TestFailedTasksRetryOrArchive(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	svc.syncErr = func(lead int64) error {
+		if lead == 1 {
+			return crm.Errorf(crm.ENOTFOUND, "lead %d not found", lead)
+		}
+		return netErr{temporary: true}
+	}
+	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
+	s := NewScheduler(mustClient(t, r), testLogger(t))
+	for _, id := range []int64{1, 2} {
+		if err := s.SyncLead(context.Background(), id); err != nil {
+			t.Fatalf("SyncLead: %v", err)
+		}
+	}
+	in := mustInspector(t, r)
+	eventually(t, 5*time.Second, "one archived and one retrying task", func() bool {
+		info, err := in.GetQueueInfo(QueueCritical)
+		return err == nil && info.Archived == 1 && info.Retry == 1
+	})
+	archived, err := in.ListArchivedTasks(QueueCritical)
+	if err != nil || len(archived) != 1 {
+		t.Fatalf("list archived: %v, %d tasks", err, len(archived))
+	}
+	if archived[0].Retried != 0 {
+		t.Errorf("permanent failure was retried %d times", archived[0].Retried)
+	}
+	retry, err := in.ListRetryTasks(QueueCritical)
+	if err != nil || len(retry) != 1 {
+		t.Fatalf("list retry: %v, %d tasks", err, len(retry))
+	}
+	if retry[0].MaxRetry != maxRetry {
+		t.Errorf("MaxRetry = %d, want %d", retry[0].MaxRetry, maxRetry)
+	}
+}
+
+func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	now := time.Now()
+	var mu sync.Mutex
+	var gotNow, gotOlder time.Time
+	var gotLimit int
+	sw := fakeSweeper{
+		due: func(n time.Time, limit int) []int64 {
+			mu.Lock()
+			defer mu.Unlock()
+			gotNow, gotLimit = n, limit
+			return []int64{101, 102}
+		},
+		unsynced: func(older time.Time, _ int) []int64 {
+			mu.Lock()
+			defer mu.Unlock()
+			gotOlder = older
+			return []int64{103}
+		},
+	}
+	w := MustWorker(t, r, svc, sw, WorkerConfig{SweepBatch: 50, Now: func() time.Time { return now }})
+	if err := w.handleSweep(context.Background(), newTickTask(TypeSweep)); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	svc.wait(t, "SyncLead", 103, 5*time.Second)
+	eventually(t, 5*time.Second, "timers of both due leads", func() bool {
+		return svc.count("RunTimers", 101) == 1 && svc.count("RunTimers", 102) == 1
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !gotNow.Equal(now) || gotLimit != 50 {
+		t.Errorf("DueLeads(%s, %d), want (%s, 50)", gotNow, gotLimit, now)
+	}
+	if want := now.Add(-30 * time.Second); !gotOlder.Equal(want) {
+		t.Errorf("UnsyncedLeads(%s), want %s", gotOlder, want)
+	}
+}
+
+// store is a fake database: leads with a due time, cleared when their timers run.
+type store struct {
+	mu  sync.Mutex
+	due map[int64]time.Time
+}
+
+func (s *store) DueLeads(now time.Time, _ int) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for id, at := range s.due {
+		if !at.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (s *store) RunTimers(lead int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.due, lead)
+	return nil
+}
+
+func TestSweepRecoversAfterFlush(t *testing.T) {
+	r := MustRedis(t)
+	ctx := context.Background()
+	due := time.Now().Add(time.Second)
+	db := &store{due: map[int64]time.Time{201: due, 202: due}}
+	svc := newFakeService()
+	svc.timerErr = db.RunTimers
+	MustWorker(t, r, svc, fakeSweeper{due: db.DueLeads}, WorkerConfig{})
+	s := NewScheduler(mustClient(t, r), testLogger(t))
+	for id := range db.due {
+		if err := s.WakeLead(ctx, id, due, "remind"); err != nil {
+			t.Fatalf("WakeLead: %v", err)
+		}
+	}
+	if err := r.Client.FlushDB(ctx).Err(); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	time.Sleep(time.Until(due) + 1500*time.Millisecond)
+	if n := svc.count("RunTimers", 0); n != 0 {
+		t.Fatalf("RunTimers ran %d times although the flush dropped every task", n)
+	}
+
+	p, err := NewPeriodic(r, PeriodicConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("NewPeriodic: %v", err)
+	}
+	if err := p.Start(); err != nil { // runs a sweep right away
+		t.Fatalf("start periodic: %v", err)
+	}
+	t.Cleanup(p.Shutdown)
+	eventually(t, 5*time.Second, "both leads' timers", func() bool {
+		return svc.count("RunTimers", 201) == 1 && svc.count("RunTimers", 202) == 1
+	})
+}

@@ -1,0 +1,52 @@
+package jobs
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNewPeriodicRejectsBadSchedules(t *testing.T) {
+	r := &Redis{} // never dialled: validation fails first
+	for _, every := range []string{"* * * * *", "@every soon", "@every 500ms"} {
+		if _, err := NewPeriodic(r, PeriodicConfig{SweepEvery: every}); err == nil {
+			t.Errorf("NewPeriodic accepted SweepEvery %q", every)
+		}
+	}
+}
+
+func TestTwoPeriodicReplicasSweepOncePerTick(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	sweeps := make(chan time.Time, 100)
+	sw := fakeSweeper{due: func(now time.Time, _ int) []int64 {
+		sweeps <- now
+		return nil
+	}}
+	MustWorker(t, r, svc, sw, WorkerConfig{})
+
+	start := func() {
+		p, err := NewPeriodic(r, PeriodicConfig{SweepEvery: "@every 4s", Logger: testLogger(t)})
+		if err != nil {
+			t.Fatalf("NewPeriodic: %v", err)
+		}
+		if err := p.Start(); err != nil {
+			t.Fatalf("start periodic: %v", err)
+		}
+		t.Cleanup(p.Shutdown)
+	}
+	// Replica A starts at 0 s and ticks at 4 and 8; replica B starts at 1 s and ticks at 5 and 9. Each
+	// replica alone would sweep three times in the window, both together without deduplication six.
+	began := time.Now()
+	start()
+	time.Sleep(time.Second)
+	start()
+	time.Sleep(time.Until(began.Add(9500 * time.Millisecond)))
+
+	var at []time.Duration
+	for len(sweeps) > 0 {
+		at = append(at, (<-sweeps).Sub(began).Round(100*time.Millisecond))
+	}
+	if len(at) != 3 {
+		t.Fatalf("sweeps at %v: %d sweeps, want 3 (one per tick)", at, len(at))
+	}
+}

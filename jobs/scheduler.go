@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/baton-crm/baton/crm"
+	"github.com/hibiken/asynq"
+)
+
+// syncBucket is the window in which changes to one lead coalesce into one lead:sync task. A change that lands
+// while its bucket's task is already running is picked up by the next change or by the sweep.
+const syncBucket = 100 * time.Millisecond
+
+// Scheduler implements crm.Scheduler on asynq.
+type Scheduler struct {
+	c      *asynq.Client
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+var _ crm.Scheduler = (*Scheduler)(nil)
+
+// NewScheduler returns a crm.Scheduler that enqueues on c.
+func NewScheduler(c *asynq.Client, logger *slog.Logger) *Scheduler {
+	return &Scheduler{c: c, logger: orDefault(logger), now: time.Now}
+}
+
+// SyncLead enqueues a lead:sync task. Calls for one lead within the same 100 ms share a task id, so a burst
+// of changes is delivered once.
+func (s *Scheduler) SyncLead(ctx context.Context, leadID int64) error {
+	_, err := s.c.EnqueueContext(ctx, newSyncTask(leadID), asynq.TaskID(syncTaskID(leadID, s.now())))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue sync of lead %d: %w", leadID, err)
+	}
+	return nil
+}
+
+// WakeLead schedules a lead:timers task for at. The task id is the lead and key, so scheduling the same
+// wake-up again while it is pending is a no-op; callers whose due time can move put it in the key.
+func (s *Scheduler) WakeLead(ctx context.Context, leadID int64, at time.Time, key string) error {
+	p := timerPayload{Lead: leadID, Key: key, Due: at.UnixMilli()}
+	if err := enqueueTimer(ctx, s.c, p, timerTaskID(leadID, key), ceilSecond(at)); err != nil {
+		return fmt.Errorf("schedule timers of lead %d: %w", leadID, err)
+	}
+	return nil
+}
+
+// enqueueTimer schedules p to run at at (zero: now); a task id conflict is success.
+func enqueueTimer(ctx context.Context, c *asynq.Client, p timerPayload, id string, at time.Time) error {
+	opts := []asynq.Option{asynq.TaskID(id)}
+	if !at.IsZero() {
+		opts = append(opts, asynq.ProcessAt(at))
+	}
+	_, err := c.EnqueueContext(ctx, newTimerTask(p), opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	return nil
+}

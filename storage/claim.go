@@ -1,0 +1,122 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// claimLockClass is the first key of the PostgreSQL advisory lock that serialises one member's claims
+// (the second key is a hash of the open_id). Any constant distinct from other two-key locks works.
+const claimLockClass = 0x62746e // "btn"
+
+// ClaimLead is MutateLead for claims. In one transaction it serialises claims by ownerID (an advisory lock
+// on PostgreSQL; SQLite has a single writer), reads the member's stats, calls fn and writes the lead only if
+// it is still unowned at the revision read — first tap wins, every other tap gets ECONFLICT. rev 0 means
+// "whatever revision is current"; a non-zero rev that no longer matches is ECONFLICT before fn runs.
+func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayStart time.Time,
+	fn func(*crm.Lead, crm.MemberStats) ([]crm.LeadEvent, error)) (*crm.Lead, error) {
+	var out *crm.Lead
+	var fnErr error
+	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
+		if db.pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", claimLockClass, memberLockKey(ownerID)); err != nil {
+				return fmt.Errorf("lock member claims: %w", err)
+			}
+		}
+		old, err := db.selectLead(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if rev != 0 && old.Rev != rev {
+			return conflict()
+		}
+		stats, err := memberStats(ctx, tx, ownerID, id, dayStart)
+		if err != nil {
+			return err
+		}
+		l := leadFromRow(old)
+		events, err := fn(l, stats)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		out, err = db.writeLead(ctx, tx, old, l, events, true)
+		return err
+	})
+	if err != nil {
+		if fnErr != nil && err == fnErr {
+			return nil, err
+		}
+		return nil, fmt.Errorf("claim lead %d: %w", id, mapErr(err, "lead"))
+	}
+	return out, nil
+}
+
+// memberLockKey maps an open_id onto the int4 second key of an advisory lock.
+func memberLockKey(openID string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(openID))
+	return int32(h.Sum32())
+}
+
+// MemberStats returns the stats ClaimLead would pass, outside a transaction (for assign-mode picks).
+func (db *DB) MemberStats(ctx context.Context, ownerID string, leadID int64, dayStart time.Time) (crm.MemberStats, error) {
+	s, err := memberStats(ctx, db.bun, ownerID, leadID, dayStart)
+	if err != nil {
+		return crm.MemberStats{}, fmt.Errorf("read member stats: %w", err)
+	}
+	return s, nil
+}
+
+// memberStats counts the member's open leads, the leads they gained since dayStart (claims and
+// assignments alike: both count against the daily cap) and when they last lost this lead.
+func memberStats(ctx context.Context, idb bun.IDB, ownerID string, leadID int64, dayStart time.Time) (crm.MemberStats, error) {
+	var s crm.MemberStats
+	open, err := idb.NewSelect().Model((*leadRow)(nil)).Where("owner_id = ?", ownerID).Where("is_open").Count(ctx)
+	if err != nil {
+		return s, fmt.Errorf("count open leads: %w", err)
+	}
+	claims, err := idb.NewSelect().Model((*ownerRow)(nil)).
+		Where("to_owner = ?", ownerID).Where("at >= ?", utc(dayStart)).Count(ctx)
+	if err != nil {
+		return s, fmt.Errorf("count claims: %w", err)
+	}
+	s.OpenLeads, s.ClaimsToday = int(open), int(claims)
+	var last ownerRow
+	err = idb.NewSelect().Model(&last).Where("lead_id = ?", leadID).Where("from_owner = ?", ownerID).
+		OrderExpr("at DESC").Limit(1).Scan(ctx)
+	switch {
+	case err == nil:
+		s.LastRelease = utc(last.At)
+	case !errors.Is(err, sql.ErrNoRows):
+		return s, fmt.Errorf("read last release: %w", err)
+	}
+	return s, nil
+}
+
+// AssignmentCounts returns how many leads each member gained in the pool since t, by claim or assignment.
+func (db *DB) AssignmentCounts(ctx context.Context, pool string, since time.Time) (map[string]int, error) {
+	var rows []struct {
+		ToOwner string `bun:"to_owner"`
+		N       int    `bun:"n"`
+	}
+	err := db.bun.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("to_owner").ColumnExpr("count(*) AS n").
+		Where("pool = ?", pool).Where("to_owner IS NOT NULL").Where("at >= ?", utc(since)).
+		Group("to_owner").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("count assignments in pool %s: %w", pool, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.ToOwner] = r.N
+	}
+	return out, nil
+}

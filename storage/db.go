@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// Dialect names returned by DB.Dialect.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// postgresPoolSize fixes the PostgreSQL pool: database/sql keeps only two idle connections by default, so a
+// burst (a claim race, a batch import) opens fresh connections and p99 latency jumps.
+const postgresPoolSize = 20
+
+// Options configure Open.
+type Options struct {
+	// DataKey encrypts personal data at rest and keys the lookup hashes. It must be 32 bytes.
+	DataKey []byte
+	// OldKeys are earlier data keys, used only to decrypt values written before a key rotation.
+	OldKeys [][]byte
+	// Logger receives operational messages (never personal data). Nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for bookkeeping times (updated_at, dedup expiry). Nil means time.Now.
+	Now func() time.Time
+}
+
+// DB is Baton's database: the lead and member stores and the event dedup table.
+type DB struct {
+	bun    *bun.DB
+	pg     bool
+	sealer *sealer
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+var (
+	_ crm.LeadStore   = (*DB)(nil)
+	_ crm.MemberStore = (*DB)(nil)
+)
+
+// Open connects to the database at rawURL: postgres://… (or postgresql://…) for PostgreSQL; sqlite:///path,
+// sqlite://relative/path or a plain file path for SQLite (the file and its directory are created). Open
+// checks the connection but does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	s, err := newSealer(opts.DataKey, opts.OldKeys)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{sealer: s, log: opts.Logger, now: opts.Now}
+	if db.log == nil {
+		db.log = slog.Default()
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		sqldb, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(postgresPoolSize)
+		sqldb.SetMaxIdleConns(postgresPoolSize)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db.bun = bun.NewDB(sqldb, pgdialect.New())
+		db.pg = true
+	default:
+		dsn, err := sqliteDSN(rawURL)
+		if err != nil {
+			return nil, err
+		}
+		sqldb, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// SQLite has one writer; a single connection queues writers in database/sql instead of having them
+		// spin on SQLITE_BUSY. Code inside a transaction must therefore only use that transaction.
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetMaxIdleConns(1)
+		sqldb.SetConnMaxLifetime(0)
+		sqldb.SetConnMaxIdleTime(0)
+		db.bun = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	if err := db.Ping(ctx); err != nil {
+		_ = db.bun.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// sqliteDSN turns a sqlite URL or path into a modernc DSN with WAL, a busy timeout, foreign keys and
+// immediate write transactions (a deferred transaction that reads and then writes can fail with
+// SQLITE_BUSY when another connection wrote in between; immediate takes the write lock up front).
+func sqliteDSN(raw string) (string, error) {
+	path := raw
+	if rest, ok := strings.CutPrefix(raw, "sqlite://"); ok {
+		path = rest
+	} else if rest, ok := strings.CutPrefix(raw, "sqlite:"); ok {
+		path = rest
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return "", errors.New("open sqlite: empty database path")
+	}
+	if strings.Contains(raw, "://") && !strings.HasPrefix(raw, "sqlite://") {
+		return "", fmt.Errorf("open database: unsupported URL scheme in %q", redactURL(raw))
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("create sqlite directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// redactURL drops credentials from a database URL so it can appear in an error.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	if err := db.bun.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.bun.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.Dialect(), err)
+	}
+	return nil
+}
+
+// Dialect returns DialectPostgres or DialectSQLite.
+func (db *DB) Dialect() string {
+	if db.pg {
+		return DialectPostgres
+	}
+	return DialectSQLite
+}
+
+// Bun returns the underlying bun handle, for read-only reporting queries (digests) that the ports do not
+// cover. Writes go through the store methods so revisions and timelines stay consistent.
+func (db *DB) Bun() *bun.DB { return db.bun }
+
+// nowUTC returns the bookkeeping clock in UTC at the databases' common precision.
+func (db *DB) nowUTC() time.Time { return utc(db.now()) }
+
+// utc normalises a time for storage: UTC, microseconds (PostgreSQL's precision), no monotonic reading.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}

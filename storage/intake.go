@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// IntakeLead stores an arrival in one transaction: a repeat of (Source, ExternalID) returns the existing
+// lead with IntakeExists; a customer matched by phone or email hash with an open lead gets a touch on that
+// lead (in.Touched runs on it, the revision moves and its events are appended); otherwise a customer (when
+// new), a lead (in.Created runs before the insert) and its first touch are created.
+//
+// Concurrent intakes of the same customer or the same external id race on the unique indexes; the loser's
+// transaction is re-run and then finds the winner's rows, so no duplicate is created and no caller fails.
+func (db *DB) IntakeLead(ctx context.Context, in *crm.NewLead) (*crm.IntakeResult, error) {
+	if in == nil {
+		return nil, crm.Errorf(crm.EINVALID, "no lead given")
+	}
+	if in.Phone == "" && in.Email == "" {
+		return nil, crm.FieldError("phone", "a phone number or an email is required")
+	}
+	at := utc(in.At)
+	if at.IsZero() {
+		at = db.nowUTC()
+	}
+	phoneHash, emailHash := db.sealer.hash("phone", in.Phone), db.sealer.hash("email", in.Email)
+	var res *crm.IntakeResult
+	err := db.inTx(ctx, txRetry{unique: true}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		res, err = db.intake(ctx, tx, in, at, phoneHash, emailHash)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("intake lead from %s: %w", in.Source, mapErr(err, "lead"))
+	}
+	return res, nil
+}
+
+func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, phoneHash, emailHash []byte) (*crm.IntakeResult, error) {
+	if in.ExternalID != "" {
+		var t touchRow
+		err := tx.NewSelect().Model(&t).Where("source = ?", in.Source).Where("external_id = ?", in.ExternalID).Scan(ctx)
+		switch {
+		case err == nil:
+			return db.intakeResult(ctx, tx, crm.IntakeExists, t.LeadID, nil)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("find touch: %w", err)
+		}
+	}
+	cust, err := db.matchCustomer(ctx, tx, phoneHash, emailHash)
+	if err != nil {
+		return nil, err
+	}
+	if cust != nil {
+		var open leadRow
+		q := tx.NewSelect().Model(&open).Where("customer_id = ?", cust.ID).Where("is_open").
+			OrderExpr("id DESC").Limit(1)
+		if db.pg {
+			q = q.For("UPDATE")
+		}
+		err := q.Scan(ctx)
+		switch {
+		case err == nil:
+			return db.intakeTouch(ctx, tx, in, at, &open)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("find open lead: %w", err)
+		}
+	} else {
+		if cust, err = db.newCustomerRow(in, at); err != nil {
+			return nil, err
+		}
+		if _, err := tx.NewInsert().Model(cust).Returning("id").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("insert customer: %w", err)
+		}
+	}
+	return db.intakeCreate(ctx, tx, in, at, cust)
+}
+
+// matchCustomer finds the customer by phone hash or email hash; a phone match wins when the two point at
+// different customers, because phone numbers are the stronger identity in this market.
+func (db *DB) matchCustomer(ctx context.Context, tx bun.Tx, phoneHash, emailHash []byte) (*customerRow, error) {
+	for _, m := range []struct {
+		col  string
+		hash []byte
+	}{{"phone_hash", phoneHash}, {"email_hash", emailHash}} {
+		if m.hash == nil {
+			continue
+		}
+		var c customerRow
+		err := tx.NewSelect().Model(&c).Where("? = ?", bun.Ident(m.col), m.hash).Scan(ctx)
+		if err == nil {
+			return &c, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("match customer: %w", err)
+		}
+	}
+	return nil, nil
+}
+
+func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, old *leadRow) (*crm.IntakeResult, error) {
+	t := touchRow{LeadID: old.ID, CustomerID: old.CustomerID, Source: in.Source, ExternalID: in.ExternalID,
+		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
+	if _, err := tx.NewInsert().Model(&t).Returning("id").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("insert touch: %w", err)
+	}
+	l := leadFromRow(old)
+	touch := touchFromRow(&t)
+	var events []crm.LeadEvent
+	if in.Touched != nil {
+		events = in.Touched(l, &touch)
+	}
+	lead, err := db.writeLead(ctx, tx, old, l, events, false)
+	if err != nil {
+		return nil, err
+	}
+	return db.intakeResult(ctx, tx, crm.IntakeTouch, lead.ID, lead)
+}
+
+func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, cust *customerRow) (*crm.IntakeResult, error) {
+	l := &crm.Lead{CustomerID: cust.ID, Source: in.Source, ExternalID: in.ExternalID, Campaign: in.Campaign,
+		UTM: in.UTM, Tags: in.Tags, Note: in.Note, Attributes: in.Attributes, Pool: in.Pool,
+		Stage: crm.StageNew, Rev: 1, CreatedAt: at}
+	var events []crm.LeadEvent
+	if in.Created != nil {
+		events = in.Created(l)
+	}
+	now := db.nowUTC()
+	r := leadRow{CustomerID: cust.ID, CreatedAt: at, Rev: 1, UpdatedAt: now}
+	fillLeadRow(&r, l)
+	if r.Stage == "" {
+		r.Stage, r.IsOpen = string(crm.StageNew), true
+	}
+	if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("insert lead: %w", err)
+	}
+	t := touchRow{LeadID: r.ID, CustomerID: cust.ID, Source: in.Source, ExternalID: in.ExternalID,
+		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
+	if _, err := tx.NewInsert().Model(&t).Returning("NULL").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("insert touch: %w", err)
+	}
+	if err := db.recordOwner(ctx, tx, nil, &r, now); err != nil {
+		return nil, err
+	}
+	if err := db.appendEvents(ctx, tx, r.ID, events, now); err != nil {
+		return nil, err
+	}
+	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, leadFromRow(&r))
+}
+
+// intakeResult assembles the result, reading the lead when the caller does not already hold it.
+func (db *DB) intakeResult(ctx context.Context, tx bun.Tx, status crm.IntakeStatus, leadID int64, lead *crm.Lead) (*crm.IntakeResult, error) {
+	if lead == nil {
+		r, err := db.selectLead(ctx, tx, leadID, false)
+		if err != nil {
+			return nil, fmt.Errorf("read lead: %w", err)
+		}
+		lead = leadFromRow(r)
+	}
+	cust, err := db.selectCustomer(ctx, tx, lead.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("read customer: %w", err)
+	}
+	return &crm.IntakeResult{Status: status, Lead: lead, Customer: cust}, nil
+}

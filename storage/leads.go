@@ -1,0 +1,224 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/baton-crm/baton/crm"
+)
+
+// Lead returns the lead, or ENOTFOUND.
+func (db *DB) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
+	r, err := db.selectLead(ctx, db.bun, id, false)
+	if err != nil {
+		return nil, fmt.Errorf("read lead %d: %w", id, mapErr(err, "lead"))
+	}
+	return leadFromRow(r), nil
+}
+
+// Customer returns the customer with personal data decrypted, or ENOTFOUND.
+func (db *DB) Customer(ctx context.Context, id int64) (*crm.Customer, error) {
+	c, err := db.selectCustomer(ctx, db.bun, id)
+	if err != nil {
+		return nil, fmt.Errorf("read customer %d: %w", id, mapErr(err, "customer"))
+	}
+	return c, nil
+}
+
+func (db *DB) selectCustomer(ctx context.Context, idb bun.IDB, id int64) (*crm.Customer, error) {
+	var r customerRow
+	if err := idb.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return db.customerFromRow(&r)
+}
+
+// selectLead reads one lead row; lock takes the row lock on PostgreSQL so concurrent writers of the same
+// lead queue instead of failing their conditional update (SQLite serialises writers anyway).
+func (db *DB) selectLead(ctx context.Context, idb bun.IDB, id int64, lock bool) (*leadRow, error) {
+	var r leadRow
+	q := idb.NewSelect().Model(&r).Where("id = ?", id)
+	if lock && db.pg {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// MutateLead reads the lead, calls fn on it and writes the result with Rev+1 if the revision did not move
+// (rev 0 means "the revision just read"); otherwise ECONFLICT. fn's events are appended in the same
+// transaction; an error from fn aborts without writing and is returned unchanged. fn may run more than
+// once when rev is 0 and another writer got in between, so it must only change the lead it is given.
+func (db *DB) MutateLead(ctx context.Context, id, rev int64, fn func(*crm.Lead) ([]crm.LeadEvent, error)) (*crm.Lead, error) {
+	var out *crm.Lead
+	var fnErr error
+	err := db.inTx(ctx, txRetry{stale: rev == 0}, func(ctx context.Context, tx bun.Tx) error {
+		old, err := db.selectLead(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if rev != 0 && old.Rev != rev {
+			return conflict()
+		}
+		l := leadFromRow(old)
+		events, err := fn(l)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		out, err = db.writeLead(ctx, tx, old, l, events, false)
+		return err
+	})
+	if err != nil {
+		if fnErr != nil && err == fnErr {
+			return nil, err
+		}
+		return nil, fmt.Errorf("mutate lead %d: %w", id, mapErr(err, "lead"))
+	}
+	return out, nil
+}
+
+// writeLead stores l over old with the next revision, conditional on old's revision (and on the lead being
+// unowned when unownedOnly), records an owner change and appends events. errStale when the row moved.
+func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lead, events []crm.LeadEvent, unownedOnly bool) (*crm.Lead, error) {
+	now := db.nowUTC()
+	r := *old
+	fillLeadRow(&r, l)
+	r.Rev = old.Rev + 1
+	r.UpdatedAt = now
+	cols := append([]string(nil), leadWriteColumns...)
+	if r.PoolMessageID != old.PoolMessageID {
+		cols = append(cols, "pool_message_id")
+	}
+	if r.OwnerMessageID != old.OwnerMessageID {
+		cols = append(cols, "owner_message_id")
+	}
+	q := tx.NewUpdate().Model(&r).Column(cols...).Where("id = ?", old.ID).Where("rev = ?", old.Rev)
+	if unownedOnly {
+		q = q.Where("owner_id IS NULL")
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update lead: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("update lead: %w", err)
+	} else if n == 0 {
+		return nil, errStale
+	}
+	if err := db.recordOwner(ctx, tx, old, &r, now); err != nil {
+		return nil, err
+	}
+	if err := db.appendEvents(ctx, tx, r.ID, events, now); err != nil {
+		return nil, err
+	}
+	return leadFromRow(&r), nil
+}
+
+// recordOwner logs a change of owner between old and r (old is nil for a new lead). The time is the
+// domain's own claim or release time when the write set one, so an injected clock stays consistent.
+func (db *DB) recordOwner(ctx context.Context, tx bun.Tx, old, r *leadRow, now time.Time) error {
+	var from string
+	var prevClaimed, prevReleased time.Time
+	if old != nil {
+		from, prevClaimed, prevReleased = old.OwnerID, old.ClaimedAt, old.ReleasedAt
+	}
+	if from == r.OwnerID {
+		return nil
+	}
+	at := now
+	switch {
+	case r.OwnerID != "" && !r.ClaimedAt.IsZero() && !r.ClaimedAt.Equal(prevClaimed):
+		at = r.ClaimedAt
+	case r.OwnerID == "" && !r.ReleasedAt.IsZero() && !r.ReleasedAt.Equal(prevReleased):
+		at = r.ReleasedAt
+	}
+	o := ownerRow{LeadID: r.ID, Pool: r.Pool, FromOwner: from, ToOwner: r.OwnerID, At: at}
+	if _, err := tx.NewInsert().Model(&o).Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("record owner change: %w", err)
+	}
+	return nil
+}
+
+// appendEvents adds events to the lead's timeline; an event without a time gets now.
+func (db *DB) appendEvents(ctx context.Context, tx bun.Tx, leadID int64, events []crm.LeadEvent, now time.Time) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([]eventRow, len(events))
+	for i, e := range events {
+		at := utc(e.At)
+		if at.IsZero() {
+			at = now
+		}
+		rows[i] = eventRow{LeadID: leadID, Kind: string(e.Kind), ActorID: e.ActorID, At: at, Data: e.Data,
+			Notify: e.Notify, NotifiedAt: utc(e.NotifiedAt)}
+	}
+	if _, err := tx.NewInsert().Model(&rows).Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
+}
+
+// ListLeads returns leads matching f, newest first.
+func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, error) {
+	var rows []leadRow
+	q := db.bun.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC")
+	if f.Pool != "" {
+		q = q.Where("pool = ?", f.Pool)
+	}
+	if f.OwnerID != "" {
+		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	if f.Unclaimed {
+		q = q.Where("owner_id IS NULL")
+	}
+	if f.OpenOnly {
+		q = q.Where("is_open")
+	}
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list leads: %w", err)
+	}
+	out := make([]*crm.Lead, len(rows))
+	for i := range rows {
+		out[i] = leadFromRow(&rows[i])
+	}
+	return out, nil
+}
+
+// CardState returns the lead's card bookkeeping.
+func (db *DB) CardState(ctx context.Context, leadID int64) (crm.CardState, error) {
+	var r leadRow
+	err := db.bun.NewSelect().Model(&r).
+		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev").
+		Where("id = ?", leadID).Scan(ctx)
+	if err != nil {
+		return crm.CardState{}, fmt.Errorf("read card state of lead %d: %w", leadID, mapErr(err, "lead"))
+	}
+	return crm.CardState{PoolMessageID: r.PoolMessageID, OwnerMessageID: r.OwnerMessageID,
+		OwnerCardFor: r.OwnerCardFor, CardsRev: r.CardsRev}, nil
+}
+
+// SetCardState stores the card bookkeeping without bumping the revision.
+func (db *DB) SetCardState(ctx context.Context, leadID int64, c crm.CardState) error {
+	r := leadRow{PoolMessageID: c.PoolMessageID, OwnerMessageID: c.OwnerMessageID, OwnerCardFor: c.OwnerCardFor,
+		CardsRev: c.CardsRev}
+	res, err := db.bun.NewUpdate().Model(&r).
+		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev").
+		Where("id = ?", leadID).Exec(ctx)
+	if err == nil {
+		err = mustAffect(res, "lead")
+	}
+	if err != nil {
+		return fmt.Errorf("set card state of lead %d: %w", leadID, mapErr(err, "lead"))
+	}
+	return nil
+}
