@@ -64,7 +64,7 @@ func NewClient(cfg Config) (*Client, error) {
 		ReqTimeout:       cfg.Timeout,
 		LogLevel:         larkcore.LogLevelWarn,
 		Logger:           sdkLogger{cfg.Logger},
-		HttpClient:       statusDoer{&http.Client{Timeout: cfg.Timeout}},
+		HttpClient:       statusDoer{&http.Client{Timeout: cfg.Timeout, Transport: transport()}},
 	}
 	larkcore.NewLogger(lc)
 	larkcore.NewSerialization(lc)
@@ -106,12 +106,14 @@ func (c *Client) do(ctx context.Context, cl call, fn apiFunc) error {
 	start := time.Now()
 	refreshed := false
 	for attempt := 1; ; attempt++ {
-		if err := c.lim.wait(ctx, cl.keys); err != nil {
-			return fmt.Errorf("lark %s: %w", cl.op, err)
-		}
+		// Token first, slot second: a slot taken and then held up behind a token fetch would let calls
+		// bunch up and reach Lark faster than the limiter admitted them.
 		tok, err := c.tokens.get(ctx)
 		var ae *APIError
 		if err == nil {
+			if err := c.lim.wait(ctx, cl.keys); err != nil {
+				return fmt.Errorf("lark %s: %w", cl.op, err)
+			}
 			resp, ce, err := fn(ctx, larkcore.WithTenantAccessToken(tok))
 			ae = classify(cl.op, resp, ce, err)
 			if ae == nil {
@@ -194,6 +196,14 @@ func (d statusDoer) Do(req *http.Request) (*http.Response, error) {
 	_ = resp.Body.Close()
 	return nil, &APIError{Status: resp.StatusCode, Msg: http.StatusText(resp.StatusCode),
 		LogID: resp.Header.Get("X-Tt-Logid"), RetryAfter: retryAfter(resp.Header)}
+}
+
+// transport keeps enough idle connections for paced bursts: with net/http's default of two per host, calls
+// admitted together dial new connections and reach Lark unevenly spaced.
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // rateKeys returns the app-wide limits plus the given per-target ones.

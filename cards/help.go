@@ -13,16 +13,14 @@ type Command struct {
 // Commands returns the chat commands in the order the help card lists them.
 func Commands() []Command {
 	return []Command{
-		{"/lead", []string{"/线索"}, "录入一条线索；不带参数会打开表单", "Add a lead; with no arguments it opens a form",
-			"/lead name=张三 phone=13812345678 company=ACME"},
+		{"/lead", []string{"/线索"}, "录入一条线索（姓名、手机或邮箱、备注）；不带参数会打开表单", "Add a lead (name, phone or email, note); with no arguments it opens a form",
+			"/lead 张三 13812345678 想了解企业版"},
 		{"/my", []string{"/我的"}, "我负责的线索", "Leads I own", "/my"},
 		{"/pool", []string{"/公海"}, "公海里等待认领的线索", "Leads waiting in the pool", "/pool"},
-		{"/insight", []string{"/洞察"}, "给客户、活动或来源添加洞察（标签和备注）", "Add an insight (tags and a note) to a customer, campaign or source",
-			"/insight campaign=双11 #价格敏感 关注满减"},
-		{"/digest", []string{"/周报"}, "线索周报：本周、上周或指定周", "Lead digest: this week, last week or a given week",
-			"/digest last week"},
 		{"/route", []string{"/路由"}, "查看一条线索会进入哪个线索池、分给谁", "Explain which pool and rep a lead would go to",
 			"/route source=web-form campaign=双11"},
+		{"/away", []string{"/请假"}, "暂停自动分配给我", "Pause automatic assignment to me", "/away"},
+		{"/back", []string{"/回来"}, "恢复自动分配", "Resume automatic assignment", "/back"},
 		{"/help", []string{"/帮助"}, "显示本帮助", "Show this help", "/help"},
 	}
 }

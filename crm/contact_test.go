@@ -1,6 +1,9 @@
 package crm
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestNormalizePhone(t *testing.T) {
 	t.Parallel()
@@ -71,5 +74,17 @@ func TestMask(t *testing.T) {
 	}
 	if got := MaskEmail("zhang@example.com"); got != "z***@example.com" {
 		t.Errorf("MaskEmail = %q", got)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		90 * time.Second: "1m30s", 15 * time.Minute: "15m", 2 * time.Hour: "2h", 24 * time.Hour: "1d",
+		36 * time.Hour: "1d12h", 0: "0s", -5 * time.Minute: "-5m",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func fire(l *Lead, p *Pool, t Timer, now time.Time) (evs []LeadEvent, assign boo
 		st := steps[t.Step]
 		l.SLAStep++
 		kv := []string{"clock", string(t.Kind), "step", strconv.Itoa(t.Step), "action", string(st.Action),
-			"after", st.After.String(), "due", t.Due.UTC().Format(time.RFC3339)}
+			"after", FormatDuration(st.After), "due", t.Due.UTC().Format(time.RFC3339)}
 		var e LeadEvent
 		switch st.Action {
 		case ActionRemindPool, ActionRemindOwner:

@@ -47,3 +47,28 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// FormatDuration writes d the way baton.yaml spells durations: "90s", "15m", "2h", "1d", "1d12h".
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var out string
+	if d < 0 {
+		out, d = "-", -d
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
+			out += strconv.FormatInt(int64(n), 10) + u.name
+			d -= n * u.size
+		}
+	}
+	if d > 0 {
+		out += d.String()
+	}
+	return out
+}

@@ -49,10 +49,17 @@ func ParseCommand(text string) Command {
 
 // ParseLeadText reads the text form of /lead: a name, a phone number and/or an email address in any order,
 // and the rest as the note. "/lead 张三 13800138000 想了解企业版" → name 张三, phone, note 想了解企业版.
+// key=value words (name=, phone=, email=, company=, title=, region=, campaign=, note=) set fields directly.
 func ParseLeadText(args string) crm.LeadInput {
 	var in crm.LeadInput
 	var note []string
 	for _, f := range strings.Fields(args) {
+		if k, v, ok := strings.Cut(f, "="); ok && v != "" {
+			if dst := leadField(&in, strings.ToLower(k)); dst != nil {
+				*dst = v
+				continue
+			}
+		}
 		switch {
 		case in.Email == "" && strings.Contains(f, "@") && strings.Contains(f, "."):
 			in.Email = f
@@ -64,8 +71,32 @@ func ParseLeadText(args string) crm.LeadInput {
 			note = append(note, f)
 		}
 	}
-	in.Note = strings.Join(note, " ")
+	if len(note) > 0 {
+		in.Note = strings.TrimSpace(in.Note + " " + strings.Join(note, " "))
+	}
 	return in
+}
+
+func leadField(in *crm.LeadInput, key string) *string {
+	switch key {
+	case "name", "姓名":
+		return &in.Name
+	case "phone", "手机", "电话":
+		return &in.Phone
+	case "email", "邮箱":
+		return &in.Email
+	case "company", "公司":
+		return &in.Company
+	case "title", "职位":
+		return &in.Title
+	case "region", "地区":
+		return &in.Region
+	case "campaign", "活动":
+		return &in.Campaign
+	case "note", "备注":
+		return &in.Note
+	}
+	return nil
 }
 
 // ParseRouteText reads /route's key=value pairs (source, campaign, region, tags=a,b, pool) into a lead

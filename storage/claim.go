@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -26,17 +24,21 @@ func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayS
 	var out *crm.Lead
 	var fnErr error
 	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
-		if db.pg {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", claimLockClass, memberLockKey(ownerID)); err != nil {
-				return fmt.Errorf("lock member claims: %w", err)
-			}
-		}
-		old, err := db.selectLead(ctx, tx, id, true)
+		// No row lock: in a race every tap reads the same revision, and the conditional write lets one
+		// through while the others wake together and fail, instead of queueing on the row one by one.
+		old, err := db.selectLead(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
 		if rev != 0 && old.Rev != rev {
 			return conflict()
+		}
+		// Taken after the cheap revision check so that race losers that already see the winner leave at
+		// once; the stats below are read under it.
+		if db.pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", claimLockClass, memberLockKey(ownerID)); err != nil {
+				return fmt.Errorf("lock member claims: %w", err)
+			}
 		}
 		stats, err := memberStats(ctx, tx, ownerID, id, dayStart)
 		if err != nil {
@@ -77,29 +79,29 @@ func (db *DB) MemberStats(ctx context.Context, ownerID string, leadID int64, day
 }
 
 // memberStats counts the member's open leads, the leads they gained since dayStart (claims and
-// assignments alike: both count against the daily cap) and when they last lost this lead.
+// assignments alike: both count against the daily cap) and when they last lost this lead, in one round
+// trip because it runs inside every claim.
 func memberStats(ctx context.Context, idb bun.IDB, ownerID string, leadID int64, dayStart time.Time) (crm.MemberStats, error) {
-	var s crm.MemberStats
-	open, err := idb.NewSelect().Model((*leadRow)(nil)).Where("owner_id = ?", ownerID).Where("is_open").Count(ctx)
+	var row struct {
+		OpenLeads   int       `bun:"open_leads"`
+		ClaimsToday int       `bun:"claims_today"`
+		LastRelease time.Time `bun:"last_release,nullzero"`
+	}
+	openLeads := idb.NewSelect().Model((*leadRow)(nil)).ColumnExpr("count(*)").
+		Where("owner_id = ?", ownerID).Where("is_open")
+	claims := idb.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("count(*)").
+		Where("to_owner = ?", ownerID).Where("at >= ?", utc(dayStart))
+	lastRelease := idb.NewSelect().Model((*ownerRow)(nil)).Column("at").
+		Where("lead_id = ?", leadID).Where("from_owner = ?", ownerID).OrderExpr("at DESC").Limit(1)
+	err := idb.NewSelect().
+		ColumnExpr("(?) AS open_leads", openLeads).
+		ColumnExpr("(?) AS claims_today", claims).
+		ColumnExpr("(?) AS last_release", lastRelease).
+		Scan(ctx, &row)
 	if err != nil {
-		return s, fmt.Errorf("count open leads: %w", err)
+		return crm.MemberStats{}, fmt.Errorf("read member stats: %w", err)
 	}
-	claims, err := idb.NewSelect().Model((*ownerRow)(nil)).
-		Where("to_owner = ?", ownerID).Where("at >= ?", utc(dayStart)).Count(ctx)
-	if err != nil {
-		return s, fmt.Errorf("count claims: %w", err)
-	}
-	s.OpenLeads, s.ClaimsToday = int(open), int(claims)
-	var last ownerRow
-	err = idb.NewSelect().Model(&last).Where("lead_id = ?", leadID).Where("from_owner = ?", ownerID).
-		OrderExpr("at DESC").Limit(1).Scan(ctx)
-	switch {
-	case err == nil:
-		s.LastRelease = utc(last.At)
-	case !errors.Is(err, sql.ErrNoRows):
-		return s, fmt.Errorf("read last release: %w", err)
-	}
-	return s, nil
+	return crm.MemberStats{OpenLeads: row.OpenLeads, ClaimsToday: row.ClaimsToday, LastRelease: utc(row.LastRelease)}, nil
 }
 
 // AssignmentCounts returns how many leads each member gained in the pool since t, by claim or assignment.

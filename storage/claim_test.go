@@ -58,6 +58,7 @@ func race(t testing.TB, db *storage.DB, leadID, rev int64, n int, fn func(i int)
 }
 
 func TestClaimRaceHasOneWinner(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		const n = 50
 		l := mustIntake(t, db, newLead("race", "+8613812345678", "")).Lead
@@ -81,6 +82,7 @@ func TestClaimRaceHasOneWinner(t *testing.T) {
 // With rev 0 and a rule that does not look at the owner, only the conditional write stands between the
 // claimants: it must still let exactly one through.
 func TestClaimRaceConditionalWrite(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		const n = 20
 		l := mustIntake(t, db, newLead("race0", "+8613812345678", "")).Lead
@@ -98,6 +100,7 @@ func TestClaimRaceConditionalWrite(t *testing.T) {
 }
 
 func TestClaimStatsAndCaps(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		a := mustIntake(t, db, newLead("cap-a", "+8613800000001", "")).Lead
@@ -165,6 +168,7 @@ func TestClaimStatsAndCaps(t *testing.T) {
 // One member tapping many cards at once must not exceed their cap: ClaimLead serialises a member's claims
 // and reads the stats inside the transaction.
 func TestClaimCapHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		const leads, openCap = 10, 3
 		ids := make([]int64, leads)
@@ -202,6 +206,7 @@ func TestClaimCapHoldsUnderConcurrency(t *testing.T) {
 }
 
 func TestClaimStaleOrMissing(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("st", "+8613812345678", "")).Lead

@@ -16,6 +16,7 @@ import (
 )
 
 func TestMembers(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		if err := db.SaveMember(ctx, crm.Member{OpenID: "ou_amy", Name: "Amy"}); err != nil {
@@ -38,6 +39,7 @@ func TestMembers(t *testing.T) {
 }
 
 func TestFirstSeen(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		const n = 20
@@ -82,6 +84,7 @@ func TestFirstSeen(t *testing.T) {
 }
 
 func TestMigrateTwice(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		ms, err := db.Migrations()
@@ -105,6 +108,7 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	run := func(t *testing.T, url string) {
 		ctx := context.Background()
 		a := storagetest.OpenURL(t, url, storagetest.Options())
@@ -143,6 +147,7 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 func TestPersonalDataEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		const phone, email, name = "+8613812345678", "zhang.san@example.com", "张三丰"
@@ -185,6 +190,7 @@ func TestPersonalDataEncryptedAtRest(t *testing.T) {
 }
 
 func TestKeyRotationAndWrongKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
 	db := storagetest.OpenURL(t, path, storagetest.Options())
@@ -216,6 +222,7 @@ func TestKeyRotationAndWrongKey(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, url := range []string{"sqlite://" + filepath.Join(dir, "a", "x.db"), filepath.Join(dir, "y.db")} {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestPendingEventsAndMarkNotified(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("p-1", "+8613812345678", "")).Lead
@@ -73,6 +74,7 @@ func eventKinds(es []crm.LeadEvent) []crm.EventKind {
 }
 
 func TestDueLeadsOrder(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		due := map[string]time.Time{ // lead → NextDueAt; zero: no timer
@@ -106,6 +108,7 @@ func TestDueLeadsOrder(t *testing.T) {
 }
 
 func TestUnsyncedLeads(t *testing.T) {
+	t.Parallel()
 	clock := t0
 	open := func(t *testing.T) *storage.DB {
 		opts := storagetest.Options()
@@ -174,6 +177,7 @@ func TestUnsyncedLeads(t *testing.T) {
 }
 
 func TestListLeads(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		mk := func(name, pool string, at time.Time) int64 {
@@ -219,6 +223,7 @@ func TestListLeads(t *testing.T) {
 }
 
 func TestUnknownIDsAreNotFound(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		checks := map[string]error{}

@@ -49,7 +49,7 @@ func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Ti
 		err := tx.NewSelect().Model(&t).Where("source = ?", in.Source).Where("external_id = ?", in.ExternalID).Scan(ctx)
 		switch {
 		case err == nil:
-			return db.intakeResult(ctx, tx, crm.IntakeExists, t.LeadID, nil)
+			return db.intakeResult(ctx, tx, crm.IntakeExists, t.LeadID, nil, nil)
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, fmt.Errorf("find touch: %w", err)
 		}
@@ -68,7 +68,7 @@ func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Ti
 		err := q.Scan(ctx)
 		switch {
 		case err == nil:
-			return db.intakeTouch(ctx, tx, in, at, &open)
+			return db.intakeTouch(ctx, tx, in, at, &open, cust)
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, fmt.Errorf("find open lead: %w", err)
 		}
@@ -105,7 +105,7 @@ func (db *DB) matchCustomer(ctx context.Context, tx bun.Tx, phoneHash, emailHash
 	return nil, nil
 }
 
-func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, old *leadRow) (*crm.IntakeResult, error) {
+func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, old *leadRow, cust *customerRow) (*crm.IntakeResult, error) {
 	t := touchRow{LeadID: old.ID, CustomerID: old.CustomerID, Source: in.Source, ExternalID: in.ExternalID,
 		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
 	if _, err := tx.NewInsert().Model(&t).Returning("id").Exec(ctx); err != nil {
@@ -121,7 +121,7 @@ func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at ti
 	if err != nil {
 		return nil, err
 	}
-	return db.intakeResult(ctx, tx, crm.IntakeTouch, lead.ID, lead)
+	return db.intakeResult(ctx, tx, crm.IntakeTouch, lead.ID, lead, cust)
 }
 
 func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, cust *customerRow) (*crm.IntakeResult, error) {
@@ -152,11 +152,12 @@ func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at t
 	if err := db.appendEvents(ctx, tx, r.ID, events, now); err != nil {
 		return nil, err
 	}
-	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, leadFromRow(&r))
+	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, leadFromRow(&r), cust)
 }
 
-// intakeResult assembles the result, reading the lead when the caller does not already hold it.
-func (db *DB) intakeResult(ctx context.Context, tx bun.Tx, status crm.IntakeStatus, leadID int64, lead *crm.Lead) (*crm.IntakeResult, error) {
+// intakeResult assembles the result, reading the lead and the customer when the caller does not already
+// hold them.
+func (db *DB) intakeResult(ctx context.Context, tx bun.Tx, status crm.IntakeStatus, leadID int64, lead *crm.Lead, cust *customerRow) (*crm.IntakeResult, error) {
 	if lead == nil {
 		r, err := db.selectLead(ctx, tx, leadID, false)
 		if err != nil {
@@ -164,9 +165,15 @@ func (db *DB) intakeResult(ctx context.Context, tx bun.Tx, status crm.IntakeStat
 		}
 		lead = leadFromRow(r)
 	}
-	cust, err := db.selectCustomer(ctx, tx, lead.CustomerID)
+	var c *crm.Customer
+	var err error
+	if cust != nil {
+		c, err = db.customerFromRow(cust)
+	} else {
+		c, err = db.selectCustomer(ctx, tx, lead.CustomerID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read customer: %w", err)
 	}
-	return &crm.IntakeResult{Status: status, Lead: lead, Customer: cust}, nil
+	return &crm.IntakeResult{Status: status, Lead: lead, Customer: c}, nil
 }

@@ -59,6 +59,7 @@ func count(tb testing.TB, db *storage.DB, table string) int {
 }
 
 func TestIntakeCreatesThenRepeatIsExists(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		res := mustIntake(t, db, newLead("f-1", "+8613812345678", "zhang@example.com"))
@@ -114,6 +115,7 @@ func TestIntakeCreatesThenRepeatIsExists(t *testing.T) {
 }
 
 func TestIntakeTouchAttachesToOpenLead(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		first := mustIntake(t, db, newLead("a-1", "+8613812345678", ""))
@@ -171,6 +173,7 @@ func TestIntakeTouchAttachesToOpenLead(t *testing.T) {
 }
 
 func TestIntakeNeedsPhoneOrEmail(t *testing.T) {
+	t.Parallel()
 	db := storagetest.SQLite(t)
 	_, err := db.IntakeLead(context.Background(), newLead("x", "", ""))
 	if crm.ErrorCode(err) != crm.EINVALID {
@@ -182,6 +185,7 @@ func TestIntakeNeedsPhoneOrEmail(t *testing.T) {
 }
 
 func TestIntakeConcurrentSameCustomer(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		const n = 20
 		results := runIntakes(t, db, n, func(i int) *crm.NewLead {
@@ -213,6 +217,7 @@ func TestIntakeConcurrentSameCustomer(t *testing.T) {
 }
 
 func TestIntakeConcurrentSameExternalID(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		const n = 20
 		results := runIntakes(t, db, n, func(i int) *crm.NewLead {

@@ -58,7 +58,9 @@ func (db *DB) MutateLead(ctx context.Context, id, rev int64, fn func(*crm.Lead) 
 	var out *crm.Lead
 	var fnErr error
 	err := db.inTx(ctx, txRetry{stale: rev == 0}, func(ctx context.Context, tx bun.Tx) error {
-		old, err := db.selectLead(ctx, tx, id, true)
+		// With rev 0 the caller wants its change applied to whatever is current: lock the row so
+		// concurrent writers queue instead of retrying. With a rev the conditional write decides.
+		old, err := db.selectLead(ctx, tx, id, rev == 0)
 		if err != nil {
 			return err
 		}

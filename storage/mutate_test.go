@@ -15,6 +15,7 @@ import (
 )
 
 func TestMutateLeadWritesEveryField(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		created := mustIntake(t, db, newLead("m-1", "+8613812345678", "")).Lead
@@ -62,6 +63,7 @@ func TestMutateLeadWritesEveryField(t *testing.T) {
 }
 
 func TestMutateLeadStaleRevisionConflicts(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("s-1", "+8613812345678", "")).Lead
@@ -92,6 +94,7 @@ func TestMutateLeadStaleRevisionConflicts(t *testing.T) {
 }
 
 func TestMutateLeadFnErrorAborts(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("e-1", "+8613812345678", "")).Lead
@@ -112,6 +115,7 @@ func TestMutateLeadFnErrorAborts(t *testing.T) {
 }
 
 func TestMutateLeadRevZeroRetriesUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("r-1", "+8613812345678", "")).Lead
@@ -141,6 +145,7 @@ func TestMutateLeadRevZeroRetriesUnderConcurrency(t *testing.T) {
 }
 
 func TestMutateLeadAndCardState(t *testing.T) {
+	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		l := mustIntake(t, db, newLead("k-1", "+8613812345678", "")).Lead

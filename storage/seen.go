@@ -23,7 +23,7 @@ func (db *DB) FirstSeen(ctx context.Context, key string, ttl time.Duration) (boo
 	res, err := db.bun.NewInsert().Model(&seenRow{Key: key, ExpiresAt: now.Add(ttl)}).
 		On("CONFLICT (key) DO UPDATE").
 		Set("expires_at = EXCLUDED.expires_at").
-		Where("seen_events.expires_at <= ?", now).
+		Where("?TableAlias.expires_at <= ?", now).
 		Returning("NULL").
 		Exec(ctx)
 	if err != nil {

@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baton-crm/baton/bot/larktest"
+	"github.com/baton-crm/baton/crm"
+)
+
+// sendBurst sends n cards round robin to chats through clients (replicas) concurrently and returns the
+// keys of the sends that failed.
+func sendBurst(t testing.TB, clients []*Client, chats []string, n int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	var failed []string
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			key := fmt.Sprintf("burst:%d", i)
+			card := testCard(fmt.Sprintf("Lead %d", i), "claim")
+			if _, err := clients[i%len(clients)].Send(ctx, crm.Recipient{ChatID: chats[i%len(chats)]}, crm.Outgoing{Card: card}, key); err != nil {
+				mu.Lock()
+				failed = append(failed, key+": "+err.Error())
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return failed
+}
+
+func TestBurstStaysInsideLarkLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 300-card burst takes about 25 seconds at 4 cards/s per chat")
+	}
+	t.Parallel()
+	s := newEmulator(t)
+	s.EnforceRateLimits(true)
+	chats := []string{s.AddGroup("East"), s.AddGroup("West"), s.AddGroup("North")}
+	rdb := miniRedis(t)
+	replicas := []*Client{newTestClient(t, s, rdb), newTestClient(t, s, rdb)}
+
+	if failed := sendBurst(t, replicas, chats, 300); len(failed) > 0 {
+		t.Fatalf("%d sends failed, first: %s", len(failed), failed[0])
+	}
+	if n := s.RateLimited(); n != 0 {
+		t.Errorf("the emulator refused %d calls for going too fast, want 0", n)
+	}
+	for _, chat := range chats {
+		if n := len(s.Messages(chat)); n != 100 {
+			t.Errorf("chat %s got %d cards, want 100", chat, n)
+		}
+		var at []time.Time
+		for _, c := range s.Calls() {
+			if c.Route == larktest.RouteCreateMessage && c.ChatID == chat {
+				at = append(at, c.At)
+			}
+		}
+		if got := maxInWindow(at, time.Second); got > 5 {
+			t.Errorf("chat %s received %d sends within one second, over Lark's 5", chat, got)
+		}
+	}
+}
+
+func TestBurstWithInjectedRateLimitsDeliversEachCardOnce(t *testing.T) {
+	t.Parallel()
+	s := newEmulator(t)
+	chats := []string{s.AddGroup("East"), s.AddGroup("West")}
+	c := newTestClient(t, s, nil)
+	s.FailNext(larktest.RouteCreateMessage, 12, http.StatusTooManyRequests, larktest.CodeRateLimited)
+
+	if failed := sendBurst(t, []*Client{c}, chats, 40); len(failed) > 0 {
+		t.Fatalf("%d sends failed, first: %s", len(failed), failed[0])
+	}
+	if n := s.RateLimited(); n != 12 {
+		t.Errorf("%d calls were rate limited, want the 12 injected", n)
+	}
+	var uuids []string
+	for _, chat := range chats {
+		msgs := s.Messages(chat)
+		if len(msgs) != 20 {
+			t.Errorf("chat %s got %d cards, want 20", chat, len(msgs))
+		}
+		for _, m := range msgs {
+			uuids = append(uuids, m.UUID)
+		}
+	}
+	var want []string
+	for i := range 40 {
+		want = append(want, uuidFor(fmt.Sprintf("burst:%d", i)))
+	}
+	slices.Sort(uuids)
+	slices.Sort(want)
+	if !slices.Equal(uuids, want) {
+		t.Errorf("delivered cards do not match the 40 sends one to one")
+	}
+}
+
+// BenchmarkOutboundEnforced measures cards/s against the emulator enforcing Lark's limits, with the default
+// Limits, 10 chats (so the per-app limits bind, not the per-chat ones) and 64 concurrent senders. Run with
+// a fixed count, e.g. -bench Outbound -benchtime 300x: the first AppMinuteBurst cards go at up to 40/s,
+// the rest at the 900/min (15/s) sustained rate.
+func BenchmarkOutboundEnforced(b *testing.B) {
+	s := newEmulator(b)
+	s.EnforceRateLimits(true)
+	var chats []string
+	for i := range 10 {
+		chats = append(chats, s.AddGroup(fmt.Sprintf("Pool %d", i)))
+	}
+	c := newTestClient(b, s, nil)
+	ctx := context.Background()
+	card := testCard("Lead", "claim")
+	var next, failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				if _, err := c.Send(ctx, crm.Recipient{ChatID: chats[i%int64(len(chats))]}, crm.Outgoing{Card: card}, ""); err != nil {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if failed.Load() > 0 {
+		b.Fatalf("%d sends failed", failed.Load())
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cards/s")
+	b.ReportMetric(float64(s.RateLimited()), "429s")
+}
