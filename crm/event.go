@@ -36,7 +36,7 @@ type LeadEvent struct {
 	ID         int64
 	LeadID     int64
 	Kind       EventKind
-	ActorID    string            // open_id of who did it; empty for the system
+	ActorID    string // open_id of who did it; empty for the system
 	At         time.Time
 	Data       map[string]string // kind-specific details (stage, step, reason…); never personal data
 	Notify     bool

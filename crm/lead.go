@@ -94,14 +94,14 @@ type MemberStats struct {
 
 // Insight is a note and tags from ops about a customer, a campaign or a source.
 type Insight struct {
-	ID         int64
-	Target     InsightTarget
-	Tags       []string
-	Note       string
-	AuthorID   string
-	ChatID     string
-	MessageID  string // link back to the chat message
-	CreatedAt  time.Time
+	ID        int64
+	Target    InsightTarget
+	Tags      []string
+	Note      string
+	AuthorID  string
+	ChatID    string
+	MessageID string // link back to the chat message
+	CreatedAt time.Time
 }
 
 // InsightTarget is what an insight is about: exactly one field is set.

@@ -222,4 +222,3 @@ func rowInput(header, row []string) (*crm.LeadInput, error) {
 	}
 	return in, nil
 }
-

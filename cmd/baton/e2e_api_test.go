@@ -1,0 +1,203 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLeadAPIBadInput: every bad request gets a 4xx naming the problem, never a 5xx, and stores nothing.
+func TestLeadAPIBadInput(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	auth := map[string]string{"Authorization": "Bearer " + webToken}
+	long := strings.Repeat("长", 101)
+	tests := []struct {
+		name   string
+		hdr    map[string]string
+		body   any
+		status int
+		field  string
+		msg    string
+	}{
+		{"no token", nil, map[string]any{"phone": "13800138000"}, 401, "", "missing credentials"},
+		{"wrong token", map[string]string{"Authorization": "Bearer nope"}, map[string]any{"phone": "13800138000"}, 401, "", "unknown source token"},
+		{"not json", auth, "{name:", 400, "", "not valid JSON"},
+		{"array", auth, "[1,2]", 400, "", "must be"},
+		{"trailing data", auth, `{"phone":"13800138000"} {}`, 400, "", "trailing"},
+		{"no contact", auth, map[string]any{"name": "张三"}, 400, "phone", "phone or email is required"},
+		{"bad phone", auth, map[string]any{"phone": "12345"}, 400, "phone", "not a"},
+		{"phone as number", auth, map[string]any{"phone": 13800138000}, 400, "phone", "must be a string"},
+		{"bad email", auth, map[string]any{"email": "a@b"}, 400, "email", "not a valid address"},
+		{"unknown field", auth, map[string]any{"phone": "13800138000", "nmae": "x"}, 400, "nmae", "unknown field"},
+		{"name too long", auth, map[string]any{"phone": "13800138000", "name": long}, 400, "name", "longer than 100"},
+		{"control chars", auth, map[string]any{"phone": "13800138000", "name": "a\x07b"}, 400, "name", "control characters"},
+		{"tags not a list", auth, map[string]any{"phone": "13800138000", "tags": "vip"}, 400, "tags", "must be an array"},
+		{"too many tags", auth, map[string]any{"phone": "13800138000", "tags": make([]string, 21)}, 400, "tags", "at most 20"},
+		{"unknown pool", auth, map[string]any{"phone": "13800138000", "pool": "nowhere"}, 400, "pool", "does not exist"},
+		{"huge body", auth, `{"phone":"13800138000","note":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "", "larger than"},
+	}
+	for _, tt := range tests {
+		status, body := b.post("/api/v1/leads", tt.hdr, tt.body)
+		e, _ := body["error"].(map[string]any)
+		if status != tt.status || e == nil || fmt.Sprint(e["field"]) != orNil(tt.field) || !strings.Contains(fmt.Sprint(e["message"]), tt.msg) {
+			t.Errorf("%s: got %d %v; want %d field %q message containing %q", tt.name, status, body, tt.status, tt.field, tt.msg)
+		}
+	}
+	// Names that look like markdown, mentions or SQL are stored and shown literally, and never ping anyone.
+	for _, name := range []string{"**@all**", `<at id=all></at>`, "'); DROP TABLE leads; --", "王🙂五", "[点我](http://evil.example)"} {
+		status, _ := b.post("/api/v1/leads", auth, map[string]any{"name": name, "email": fmt.Sprintf("n%d@example.com", len(name))})
+		if status != http.StatusCreated {
+			t.Errorf("name %q: status %d", name, status)
+		}
+	}
+	// plain_text shows text literally; only markdown nodes could turn input into mentions or links.
+	for _, c := range b.waitCards(salesChat, 5) {
+		for _, md := range markdownTexts(c.Card) {
+			for _, bad := range []string{"<at id=all>", "@all", "](http://evil", "DROP TABLE"} {
+				if strings.Contains(md, bad) {
+					t.Errorf("markdown on a card carries user input %q: %s", bad, md)
+				}
+			}
+		}
+	}
+}
+
+// markdownTexts collects the content of every markdown node in a card, in every language.
+func markdownTexts(node any) []string {
+	var out []string
+	switch n := node.(type) {
+	case map[string]any:
+		if n["tag"] == "markdown" {
+			out = append(out, fmt.Sprint(n["content"]), fmt.Sprint(n["i18n_content"]))
+		}
+		for _, v := range n {
+			out = append(out, markdownTexts(v)...)
+		}
+	case []any:
+		for _, v := range n {
+			out = append(out, markdownTexts(v)...)
+		}
+	}
+	return out
+}
+
+func orNil(s string) string {
+	if s == "" {
+		return "<nil>"
+	}
+	return s
+}
+
+// TestLeadAPIHMACAndBatch: a signed push is accepted only with the right signature, and a batch answers one
+// result per item in order, items failing on their own.
+func TestLeadAPIHMACAndBatch(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	body := []byte(`{"external_id":"ad-1","name":"王五","phone":"13700137000","campaign":"信息流"}`)
+	sign := func(secret string, body []byte) string {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(body)
+		return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	}
+	status, resp := b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign("wrong", body)}, body)
+	if status != http.StatusUnauthorized {
+		t.Fatalf("bad signature: %d %v", status, resp)
+	}
+	status, resp = b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign(adsSecret, body)}, body)
+	if status != http.StatusCreated || resp["status"] != "created" {
+		t.Fatalf("signed push: %d %v", status, resp)
+	}
+	// The signature covers the exact bytes: a changed body with the old signature fails.
+	status, _ = b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign(adsSecret, body)}, append(body[:len(body)-1:len(body)-1], ' ', '}'))
+	if status != http.StatusUnauthorized {
+		t.Fatalf("tampered body accepted: %d", status)
+	}
+
+	batch := map[string]any{"leads": []any{
+		map[string]any{"external_id": "b-1", "name": "甲", "phone": "13600136001"},
+		map[string]any{"external_id": "b-2", "name": "乙"},
+		map[string]any{"external_id": "b-1", "name": "甲", "phone": "13600136001"},
+		map[string]any{"external_id": "b-3", "email": "bing@example.com", "bogus": 1},
+	}}
+	status, resp = b.post("/api/v1/leads/batch", map[string]string{"Authorization": "Bearer " + webToken}, batch)
+	results, _ := resp["results"].([]any)
+	if status != http.StatusOK || len(results) != 4 {
+		t.Fatalf("batch: %d %v", status, resp)
+	}
+	want := []string{"created", "error:leads[1].phone", "exists", "error:leads[3].bogus"}
+	for i, r := range results {
+		m := r.(map[string]any)
+		got := fmt.Sprint(m["status"])
+		if e, ok := m["error"].(map[string]any); ok {
+			got = "error:" + fmt.Sprint(e["field"])
+		}
+		if got != want[i] {
+			t.Errorf("batch result %d = %s, want %s", i, got, want[i])
+		}
+	}
+	status, _ = b.post("/api/v1/leads/batch", map[string]string{"Authorization": "Bearer " + webToken}, map[string]any{"leads": make([]any, 1001)})
+	if status != http.StatusRequestEntityTooLarge {
+		t.Errorf("1001 leads: %d", status)
+	}
+	if status, _ := b.get("/api/v1/leads/1", ""); status != http.StatusUnauthorized {
+		t.Errorf("read without admin token: %d", status)
+	}
+}
+
+// TestImportCSV: a CSV with a broken row imports the good rows, reports the totals, and writes the broken
+// row with its reason to the rejects file.
+func TestImportCSV(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "leads.csv")
+	csv := "\ufeffexternal_id,name,phone,email,company,campaign,tags,utm_source,wechat\n" +
+		"c-1,赵六,13500135001,,六六科技,双11大促,vip;制造业,baidu,zl66\n" +
+		"c-2,钱七,not-a-phone,,,,,,\n" +
+		"c-3,孙八,,sun8@example.com,,,,,\n" +
+		"c-1,赵六,13500135001,,六六科技,双11大促,,,\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut syncBuffer
+	code := run(t.Context(), []string{"import", file, "--source", "web-form"}, b.getenv, &out, &errOut, nil)
+	if code != 1 { // rejected rows make the exit status 1
+		t.Fatalf("import exit %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "imported 4 rows") || !strings.Contains(out.String(), "2 created") ||
+		!strings.Contains(out.String(), "1 already imported") || !strings.Contains(out.String(), "1 rejected") {
+		t.Errorf("summary: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "importing 4/4 (100%)") {
+		t.Errorf("no progress shown: %s", errOut.String())
+	}
+	rej, err := os.ReadFile(filepath.Join(dir, "leads.rejected.csv"))
+	if err != nil || !strings.Contains(string(rej), "3,phone is not a") || !strings.Contains(string(rej), "钱七") {
+		t.Fatalf("rejects file: %v\n%s", err, rej)
+	}
+	// The running server's sweeper posts the imported leads' cards.
+	b.clock.Advance(2 * time.Minute)
+	b.waitCards(salesChat, 2)
+}
+
+// TestRouteDryRun prints the rule, the pool and the owner without storing anything.
+func TestRouteDryRun(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	file := filepath.Join(t.TempDir(), "lead.json")
+	os.WriteFile(file, []byte(`{"source":"web-form","name":"x","phone":"13800138000","campaign":"双11"}`), 0o600)
+	var out, errOut syncBuffer
+	if code := run(t.Context(), []string{"route", "--dry-run", file}, b.getenv, &out, &errOut, nil); code != 0 {
+		t.Fatalf("route exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "rule:  1") || !strings.Contains(out.String(), "pool:  east") {
+		t.Errorf("route output: %s", out.String())
+	}
+	if _, body := b.get("/api/v1/leads/1", adminToken); body["error"] == nil {
+		t.Errorf("dry run stored a lead: %v", body)
+	}
+}

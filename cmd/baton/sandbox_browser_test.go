@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// lockedBuffer collects the server's log lines from many goroutines, to print when the test fails.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// serveSandbox runs `baton serve` in sandbox mode (no Lark app, SQLite, in-process Redis) and returns its
+// base URL; the server stops when the test ends.
+func serveSandbox(t *testing.T) string {
+	t.Helper()
+	env := map[string]string{"BATON_DATA_DIR": t.TempDir(), "BATON_HTTP_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	logs := &lockedBuffer{}
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs,
+			&Hooks{Ready: func(addr string) { ready <- addr }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case code := <-done:
+		t.Fatalf("baton serve exited with %d before listening:\n%s", code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("baton serve did not start in 30 s:\n%s", logs.String())
+	}
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile; the returned context drives one tab.
+func newBrowser(t *testing.T, parent context.Context) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-default-browser-check", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing (apt-get install -y chromium): the console browser test must run in CI", chromiumPath)
+		}
+		t.Skipf("%s is missing (apt-get install -y chromium); skipping the console browser test", chromiumPath)
+	}
+}
+
+func consoleConfig(t *testing.T, base string) map[string]any {
+	t.Helper()
+	res, err := http.Get(base + "/sandbox/config.json")
+	if err != nil {
+		t.Fatalf("get config.json: %v", err)
+	}
+	defer res.Body.Close()
+	var cfg map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&cfg); err != nil {
+		t.Fatalf("decode config.json: %v", err)
+	}
+	return cfg
+}
+
+// step runs browser actions, failing the test with what was being attempted.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Run(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitText waits until the text of the first element matching sel contains want.
+func waitText(t *testing.T, ctx context.Context, what, sel, want string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const n = document.querySelector(%q); return !!n && n.textContent.includes(%q); })()`, sel, want)
+	step(t, ctx, what, chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+}
+
+// pick sets a <select>'s value and fires change, as choosing with the mouse does.
+func pick(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q;
+		s.dispatchEvent(new Event('change', {bubbles: true})); return s.value; })()`, sel, value), nil)
+}
+
+// TestSandboxConsoleInBrowser walks a first-time user through the console in a real browser: a demo lead
+// arrives in the sales group, rep 2 claims it, sees the full contact in the DM, sets a stage, and reads the
+// cards in English. It ends with the screenshot used in the docs.
+func TestSandboxConsoleInBrowser(t *testing.T) {
+	requireChromium(t)
+	base := serveSandbox(t)
+	cfg := consoleConfig(t, base)
+	dms, _ := cfg["dm_chats"].(map[string]any)
+	rep2DM, _ := dms["ou_rep_li"].(string)
+	if rep2DM == "" {
+		t.Fatalf("config.json has no DM chat for rep 2: %v", cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ctx = newBrowser(t, ctx)
+
+	sales := `.chat[data-chat-id="oc_demo_sales"]`
+	step(t, ctx, "open the console",
+		chromedp.EmulateViewport(1280, 860),
+		chromedp.Navigate(base+"/sandbox/"),
+		chromedp.WaitVisible(sales),
+		chromedp.WaitVisible(`#persona option[value="ou_rep_li"]`, chromedp.ByQuery),
+	)
+	waitText(t, ctx, "live updates connect", "#live", "实时")
+
+	step(t, ctx, "post a demo lead", chromedp.Click("#demo-lead", chromedp.ByQuery))
+	waitText(t, ctx, "the intake toast", ".toasts", "已提交演示线索")
+	step(t, ctx, "the pool card arrives in the sales chat",
+		chromedp.WaitVisible(`.msg.bot .card button[data-target="claim"]`, chromedp.ByQuery))
+	waitText(t, ctx, "the pool card is a new lead", ".msg.bot .card .chead", "新线索")
+
+	step(t, ctx, "switch to rep 2", pick("#persona", "ou_rep_li"))
+	waitText(t, ctx, "the sales chat is open for rep 2", "#chat-title", "华东销售群")
+	step(t, ctx, "claim as rep 2", chromedp.Click(`.msg.bot .card button[data-target="claim"]`, chromedp.ByQuery))
+	waitText(t, ctx, "the claim toast", ".toasts", "认领成功")
+	waitText(t, ctx, "the shared card names rep 2 as owner", ".msg.bot .card", "@李娜")
+	var claimable int
+	step(t, ctx, "the claim button is gone",
+		chromedp.Evaluate(`document.querySelectorAll('.msg.bot .card button[data-target="claim"]').length`, &claimable))
+	if claimable != 0 {
+		t.Errorf("the claimed card still offers %d claim buttons", claimable)
+	}
+
+	dm := fmt.Sprintf(`.chat[data-chat-id=%q]`, rep2DM)
+	step(t, ctx, "rep 2's DM shows an unread dot", chromedp.WaitVisible(dm+" .dot", chromedp.ByQuery))
+	step(t, ctx, "open rep 2's DM", chromedp.Click(dm, chromedp.ByQuery),
+		chromedp.WaitVisible(`.msg.bot .card select[name="stage"]`, chromedp.ByQuery))
+	var owner string
+	step(t, ctx, "read the owner card", chromedp.TextContent(".msg.bot .card", &owner, chromedp.ByQuery))
+	if !regexp.MustCompile(`电话：\+861[3-9]\d{9}`).MatchString(owner) {
+		t.Errorf("the owner card does not show the full phone number:\n%s", owner)
+	}
+
+	step(t, ctx, "set the stage and save",
+		pick(`.msg.bot .card select[name="stage"]`, "contacted"),
+		chromedp.Click(`.msg.bot .card button[data-target="save"]`, chromedp.ByQuery))
+	waitText(t, ctx, "the save toast", ".toasts", "已保存")
+	waitText(t, ctx, "the owner card shows the new stage", ".msg.bot .card", "阶段：已联系")
+
+	step(t, ctx, "switch to English", chromedp.Click("#lang", chromedp.ByQuery))
+	waitText(t, ctx, "the owner card speaks English", ".msg.bot .card", "Stage: Contacted")
+	waitText(t, ctx, "the console speaks English", "#demo-lead", "New demo lead")
+	waitText(t, ctx, "the save button speaks English", `.msg.bot .card button[data-target="save"]`, "Save")
+
+	step(t, ctx, "back to Chinese and the sales chat for the picture",
+		chromedp.Click("#lang", chromedp.ByQuery), chromedp.Click(sales, chromedp.ByQuery),
+		chromedp.Click("#demo-lead", chromedp.ByQuery))
+	step(t, ctx, "the second lead arrives",
+		chromedp.Poll(`document.querySelectorAll('#messages .msg.bot .card').length === 2`, nil))
+	saveScreenshot(t, ctx)
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var png []byte
+	step(t, ctx, "take the screenshot", chromedp.Sleep(300*time.Millisecond), chromedp.CaptureScreenshot(&png))
+	dir := filepath.Join("..", "..", "docs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create docs dir: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sandbox.png"), png, 0o644); err != nil {
+		t.Fatalf("write screenshot: %v", err)
+	}
+}
+
+// rendered is what the console's renderer made of a card.
+type rendered struct {
+	Text    string   `json:"text"`
+	Unknown []string `json:"unknown"`
+	Charts  []string `json:"charts"`
+	Panels  int      `json:"panels"`
+	Links   []string `json:"links"`
+	Images  int      `json:"images"`
+}
+
+func preview(t *testing.T, ctx context.Context, card []byte, lang string) rendered {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const n = window.baton.preview(%s, %q);
+		return { text: n.textContent,
+			unknown: [...n.querySelectorAll('.unknown')].map((u) => u.dataset.tag),
+			charts: [...n.querySelectorAll('svg.chart')].map((c) => c.dataset.chart + ':' + c.querySelectorAll('rect,path,polyline').length),
+			panels: n.querySelectorAll('details.panel').length,
+			links: [...n.querySelectorAll('a')].map((a) => a.href),
+			images: n.querySelectorAll('img').length }; })()`, card, lang)
+	var r rendered
+	step(t, ctx, "render a card", chromedp.Evaluate(js, &r))
+	return r
+}
+
+// cardTexts lists the header title and button labels of a card in one language: text a reader must see.
+func cardTexts(node any, lang string, inButton bool, out *[]string) {
+	switch v := node.(type) {
+	case map[string]any:
+		if i18n, ok := v["i18n_content"].(map[string]any); ok && inButton {
+			if s, ok := i18n[lang].(string); ok {
+				*out = append(*out, s)
+			}
+		}
+		for k, child := range v {
+			cardTexts(child, lang, k == "title" || (v["tag"] == "button" && k == "text"), out)
+		}
+	case []any:
+		for _, child := range v {
+			cardTexts(child, lang, false, out)
+		}
+	}
+}
+
+func testGoldenCards(t *testing.T, ctx context.Context) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "cards", "testdata", "*.golden.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden cards found (%v)", err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var card map[string]any
+		if err := json.Unmarshal(raw, &card); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, lang := range []string{"zh_cn", "en_us"} {
+			r := preview(t, ctx, raw, lang)
+			if len(r.Unknown) > 0 {
+				t.Errorf("%s (%s): components rendered as unsupported: %v", filepath.Base(f), lang, r.Unknown)
+			}
+			var want []string
+			cardTexts(card, lang, false, &want)
+			for _, w := range want {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("%s (%s): rendered card lacks %q", filepath.Base(f), lang, w)
+				}
+			}
+		}
+	}
+}
+
+// componentCard holds what no golden card has yet: charts in every shape, a collapsible panel, a
+// component the console does not know, and hostile markdown.
+const componentCard = `{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"周报"},"template":"violet"},
+"body":{"elements":[
+ {"tag":"chart","chart_spec":{"type":"bar","data":{"values":[{"rep":"王小明","won":5},{"rep":"李娜","won":3}]},"xField":"rep","yField":"won"}},
+ {"tag":"chart","chart_spec":{"type":"line","data":[{"id":"d","values":[{"day":"周一","n":2,"s":"新线索"},{"day":"周二","n":4,"s":"新线索"},{"day":"周一","n":1,"s":"赢单"},{"day":"周二","n":2,"s":"赢单"}]}],"xField":"day","yField":"n","seriesField":"s"}},
+ {"tag":"chart","chart_spec":{"type":"pie","data":{"values":[{"src":"百度","v":6},{"src":"抖音","v":4}]},"categoryField":"src","valueField":"v"}},
+ {"tag":"chart","chart_spec":{"type":"funnel","data":{"values":[{"stage":"新线索","v":100},{"stage":"已联系","v":60},{"stage":"赢单","v":12}]},"categoryField":"stage","valueField":"v"}},
+ {"tag":"collapsible_panel","expanded":false,"header":{"title":{"tag":"markdown","content":"**明细**"}},"elements":[{"tag":"markdown","content":"- 第一条\n- 第二条"}]},
+ {"tag":"audio","file_key":"x"},
+ {"tag":"markdown","content":"<img src=x onerror=alert(1)> [点我](javascript:alert(1)) [官网](https://example.com)"}
+]}}`
+
+func testComponents(t *testing.T, ctx context.Context) {
+	r := preview(t, ctx, []byte(componentCard), "zh_cn")
+	if len(r.Charts) != 4 {
+		t.Fatalf("charts rendered: %v, want bar, line, pie and funnel", r.Charts)
+	}
+	for i, kind := range []string{"bar", "line", "pie", "funnel"} {
+		if !strings.HasPrefix(r.Charts[i], kind+":") || strings.HasSuffix(r.Charts[i], ":0") {
+			t.Errorf("chart %d = %q, want a %s chart with shapes", i, r.Charts[i], kind)
+		}
+	}
+	for _, label := range []string{"王小明", "赢单", "百度", "已联系", "明细", "第二条"} {
+		if !strings.Contains(r.Text, label) {
+			t.Errorf("rendered components lack %q", label)
+		}
+	}
+	if r.Panels != 1 {
+		t.Errorf("collapsible panels: %d, want 1", r.Panels)
+	}
+	if len(r.Unknown) != 1 || r.Unknown[0] != "audio" {
+		t.Errorf("unknown components shown: %v, want [audio]", r.Unknown)
+	}
+	if r.Images != 0 || !strings.Contains(r.Text, "<img src=x") {
+		t.Errorf("markdown HTML was not kept as text: %d images, text %q", r.Images, r.Text)
+	}
+	if len(r.Links) != 1 || r.Links[0] != "https://example.com/" {
+		t.Errorf("links %v, want only the https one", r.Links)
+	}
+}
