@@ -51,9 +51,9 @@ func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 	}
 	var errs []error
 	for _, id := range due {
-		p := timerPayload{Lead: id, Key: "sweep", Due: now.UnixMilli()}
 		// Due is the sweep's own clock and the task runs at once: the lead is due by the store's account.
-		if err := enqueueTimer(ctx, w.client, p, timerTaskID(id, "sweep"), time.Time{}); err != nil {
+		t := newTimerTask(timerPayload{Lead: id, Key: "sweep", Due: now.UnixMilli()})
+		if err := w.enqueueSweep(ctx, t, QueueDefault, timerTaskID(id, "sweep")); err != nil {
 			errs = append(errs, fmt.Errorf("enqueue timers of lead %d: %w", id, err))
 		}
 	}
@@ -62,8 +62,7 @@ func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 		return fmt.Errorf("sweep unsynced leads: %w", err)
 	}
 	for _, id := range unsynced {
-		_, err := w.client.EnqueueContext(ctx, newSyncTask(id), asynq.TaskID("sync:"+strconv.FormatInt(id, 10)+":sweep"))
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		if err := w.enqueueSweep(ctx, newSyncTask(id), QueueCritical, "sync:"+strconv.FormatInt(id, 10)+":sweep"); err != nil {
 			errs = append(errs, fmt.Errorf("enqueue sync of lead %d: %w", id, err))
 		}
 	}
@@ -72,6 +71,28 @@ func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 			"batch_full", len(due) == w.batch || len(unsynced) == w.batch)
 	}
 	return errors.Join(errs...)
+}
+
+// enqueueSweep enqueues t under id. A live task with that id (pending, scheduled, active, retrying) makes
+// this a no-op; an archived one is replaced, because asynq keeps archived tasks for months and their id
+// would otherwise shut the lead out of every later sweep.
+func (w *Worker) enqueueSweep(ctx context.Context, t *asynq.Task, queue, id string) error {
+	_, err := w.client.EnqueueContext(ctx, t, asynq.TaskID(id))
+	if !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	info, err := w.inspector.GetTaskInfo(queue, id)
+	if err != nil || info.State != asynq.TaskStateArchived {
+		return nil // gone meanwhile or still live: either way a task ran or will run
+	}
+	if err := w.inspector.DeleteTask(queue, id); err != nil {
+		return fmt.Errorf("replace archived task: %w", err)
+	}
+	_, err = w.client.EnqueueContext(ctx, t, asynq.TaskID(id))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
 }
 
 func (w *Worker) handleDigest(ctx context.Context, _ *asynq.Task) error {

@@ -205,3 +205,33 @@ func TestSweepRecoversAfterFlush(t *testing.T) {
 		return svc.count("RunTimers", 201) == 1 && svc.count("RunTimers", 202) == 1
 	})
 }
+
+func TestSweepRetriesLeadWhoseTaskWasArchived(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	var mu sync.Mutex
+	failures := 1
+	svc.timerErr = func(int64) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			return crm.Errorf(crm.EINVALID, "lead in a state timers cannot handle yet")
+		}
+		return nil
+	}
+	w := MustWorker(t, r, svc, fakeSweeper{due: func(time.Time, int) []int64 { return []int64{301} }}, WorkerConfig{})
+	ctx := context.Background()
+	if err := w.handleSweep(ctx, newTickTask(TypeSweep)); err != nil {
+		t.Fatalf("first sweep: %v", err)
+	}
+	in := mustInspector(t, r)
+	eventually(t, 5*time.Second, "the failed task to be archived", func() bool {
+		info, err := in.GetTaskInfo(QueueDefault, timerTaskID(301, "sweep"))
+		return err == nil && info.State == asynq.TaskStateArchived
+	})
+	if err := w.handleSweep(ctx, newTickTask(TypeSweep)); err != nil {
+		t.Fatalf("second sweep: %v", err)
+	}
+	eventually(t, 5*time.Second, "a second run of lead 301's timers", func() bool { return svc.count("RunTimers", 301) == 2 })
+}

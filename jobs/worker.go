@@ -46,24 +46,26 @@ const (
 
 // Worker processes Baton's tasks.
 type Worker struct {
-	svc    Service
-	sw     Sweeper
-	client *asynq.Client
-	srv    *asynq.Server
-	logger *slog.Logger
-	now    func() time.Time
-	batch  int
+	svc       Service
+	sw        Sweeper
+	client    *asynq.Client
+	inspector *asynq.Inspector
+	srv       *asynq.Server
+	logger    *slog.Logger
+	now       func() time.Time
+	batch     int
 }
 
 // NewWorker returns a Worker on r. Start it, and Shutdown it to drain in-flight tasks.
 func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 	w := &Worker{
-		svc:    svc,
-		sw:     sw,
-		client: asynq.NewClientFromRedisClient(r.Client),
-		logger: orDefault(cfg.Logger),
-		now:    cfg.Now,
-		batch:  cfg.SweepBatch,
+		svc:       svc,
+		sw:        sw,
+		client:    asynq.NewClientFromRedisClient(r.Client),
+		inspector: asynq.NewInspectorFromRedisClient(r.Client),
+		logger:    orDefault(cfg.Logger),
+		now:       cfg.Now,
+		batch:     cfg.SweepBatch,
 	}
 	if w.now == nil {
 		w.now = time.Now

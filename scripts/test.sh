@@ -132,7 +132,9 @@ stop_pid() {
 
 cleanup() {
 	local status=$?
-	trap - EXIT INT TERM
+	# Ignore further interrupts: an impatient second Ctrl-C must not leave servers behind.
+	trap - EXIT
+	trap '' INT TERM
 	if [ -n "$REDIS_PID" ]; then
 		stop_pid "$REDIS_PID" TERM
 	fi
@@ -148,17 +150,26 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# own_session runs a server in place of the current process, in a session of its own: Ctrl-C at the
+# terminal reaches only this script, which then stops the servers in order instead of racing them.
+own_session() {
+	if command -v setsid >/dev/null; then
+		exec setsid "$@"
+	fi
+	exec "$@"
+}
+
 # as_pg runs a PostgreSQL program in place of the current process; initdb and postgres refuse to run as
 # root, so root hands them to the `postgres` user. setpriv execs without forking, so $! of a background
 # `(as_pg …) &` is the server's own pid.
 as_pg() {
 	cd /
 	if [ "$(id -u)" -ne 0 ]; then
-		exec "$@"
+		own_session "$@"
 	elif command -v setpriv >/dev/null; then
-		exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+		own_session setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 	else
-		exec runuser -u postgres -- "$@"
+		own_session runuser -u postgres -- "$@"
 	fi
 }
 
@@ -234,8 +245,8 @@ start_redis() {
 	mkdir -p "$dir"
 	for _ in 1 2 3 4 5; do
 		port=$(free_port)
-		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-			--logfile "$dir/redis.log" --daemonize no >/dev/null 2>&1 &
+		(own_session redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+			--logfile "$dir/redis.log" --daemonize no) >/dev/null 2>&1 &
 		REDIS_PID=$!
 		if wait_for "Redis" redis_ready "$port"; then
 			export BATON_TEST_REDIS_URL="redis://127.0.0.1:$port/0"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,5 +213,34 @@ func TestUnknownRouteFailsLoudly(t *testing.T) {
 	calls := s.Calls()
 	if last := calls[len(calls)-1]; last.Path != "/open-apis/im/v1/images" || last.Status != 404 || last.Route != "" {
 		t.Fatalf("unknown route call = %+v", last)
+	}
+}
+
+func TestNewUnstartedOnOwnAddress(t *testing.T) {
+	s := NewUnstarted(Config{AppID: "cli_" + randHex(8)})
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.HasPrefix(s.URL(), "http://127.0.0.1:") {
+		t.Fatalf("URL() = %q", s.URL())
+	}
+	if _, m := rawHTTP(t, s, "GET", "/open-apis/bot/v3/info", token(t, s), ""); m["code"] != float64(0) {
+		t.Fatalf("bot info over the real listener: %v", m)
+	}
+}
+
+func TestHistoryIsBounded(t *testing.T) {
+	s := newServer(t, Config{})
+	s.mu.Lock()
+	for range maxHistory + 1 {
+		s.st.calls = append(s.st.calls, Call{Path: "/x"})
+	}
+	s.st.calls[len(s.st.calls)-1].Path = "/newest"
+	s.changedLocked()
+	s.mu.Unlock()
+	calls := s.Calls()
+	if len(calls) != maxHistory/2 || calls[len(calls)-1].Path != "/newest" {
+		t.Fatalf("after trimming: %d calls, newest %q", len(calls), calls[len(calls)-1].Path)
 	}
 }

@@ -31,19 +31,20 @@ func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-type chatView struct {
+// ChatState is a chat with its messages, as the control API reports it.
+type ChatState struct {
 	Chat
 	Messages []Message `json:"messages"`
 }
 
 // State is the snapshot GET /__emu/state returns.
 type State struct {
-	Version   uint64     `json:"version"`
-	AppID     string     `json:"app_id"`
-	Bot       User       `json:"bot"`
-	Users     []User     `json:"users"`
-	Chats     []chatView `json:"chats"`
-	WSClients int        `json:"ws_clients"`
+	Version   uint64      `json:"version"`
+	AppID     string      `json:"app_id"`
+	Bot       User        `json:"bot"`
+	Users     []User      `json:"users"`
+	Chats     []ChatState `json:"chats"`
+	WSClients int         `json:"ws_clients"`
 }
 
 func (s *Server) ctlState(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +54,7 @@ func (s *Server) ctlState(w http.ResponseWriter, r *http.Request) {
 		Users: s.Users(), WSClients: s.WSClients(),
 	}
 	for _, c := range s.Chats() {
-		st.Chats = append(st.Chats, chatView{Chat: c, Messages: s.Messages(c.ChatID)})
+		st.Chats = append(st.Chats, ChatState{Chat: c, Messages: s.Messages(c.ChatID)})
 	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -30,7 +30,7 @@ func newServer(t *testing.T, cfg Config) *Server {
 	return s
 }
 
-func newSDK(t *testing.T, s *Server) *sdk {
+func newSDK(t testing.TB, s *Server) *sdk {
 	t.Helper()
 	cfg := &larkcore.Config{
 		BaseUrl:          s.URL(),
@@ -100,7 +100,7 @@ func button(id, op string) map[string]any {
 	}
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -68,8 +68,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// NewUnstarted creates an emulator without a listener; call Start before use. The sandbox uses it to pick
-// its own address.
+// NewUnstarted creates an emulator without a listener. Call Start to serve it on an address of your choice,
+// or mount Handler() in your own server (URL() stays empty then; the websocket endpoint derives its URL from
+// the request's Host, so it works either way).
 func NewUnstarted(cfg Config) *Server {
 	s := &Server{
 		cfg:     cfg.withDefaults(),
@@ -84,8 +85,9 @@ func NewUnstarted(cfg Config) *Server {
 	return s
 }
 
-// Start listens on addr ("127.0.0.1:0" picks a free port) and serves. The SDK's websocket bootstrap uses
-// http.DefaultClient, so the emulator must be reachable over a real socket even in tests.
+// Start listens on addr ("127.0.0.1:0" picks a free port) and serves; only for a server from NewUnstarted.
+// The SDK's websocket bootstrap uses http.DefaultClient, so the emulator must be reachable over a real socket
+// even in tests.
 func (s *Server) Start(addr string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -137,6 +139,7 @@ func (s *Server) SetLatency(d time.Duration) {
 
 // changedLocked records a state change and wakes waiters; s.mu must be held.
 func (s *Server) changedLocked() {
+	s.trimLocked()
 	s.version++
 	close(s.changed)
 	s.changed = make(chan struct{})

@@ -89,9 +89,26 @@ func newBrowser(t *testing.T, parent context.Context) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Run(ctx); err != nil {
+	// The first run starts the browser; it must not carry a per-step timeout, which would stop the browser.
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	// Page errors and console output explain most failures of a browser test; keep them for the log.
+	console := &lockedBuffer{}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			fmt.Fprintln(console, m.String())
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("browser console:\n%s", console.String())
+		}
+	})
 	return ctx
 }
 
@@ -120,26 +137,38 @@ func consoleConfig(t *testing.T, base string) map[string]any {
 }
 
 // step runs browser actions, failing the test with what was being attempted.
-func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if err := chromedp.Run(sctx, actions...); err != nil {
+	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// result runs one browser action that returns a value.
+func result[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }
 
 // waitText waits until the text of the first element matching sel contains want.
 func waitText(t *testing.T, ctx context.Context, what, sel, want string) {
 	t.Helper()
 	js := fmt.Sprintf(`(() => { const n = document.querySelector(%q); return !!n && n.textContent.includes(%q); })()`, sel, want)
-	step(t, ctx, what, chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+	step(t, ctx, what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 
 // pick sets a <select>'s value and fires change, as choosing with the mouse does.
-func pick(sel, value string) chromedp.Action {
-	return chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q;
-		s.dispatchEvent(new Event('change', {bubbles: true})); return s.value; })()`, sel, value), nil)
+func pick(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q;
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`, sel, value))
 }
 
 // TestSandboxConsoleInBrowser walks a first-time user through the console in a real browser: a demo lead
@@ -162,62 +191,62 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 	step(t, ctx, "open the console",
 		chromedp.EmulateViewport(1280, 860),
 		chromedp.Navigate(base+"/sandbox/"),
-		chromedp.WaitVisible(sales),
-		chromedp.WaitVisible(`#persona option[value="ou_rep_li"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(chromedp.CSS(sales)),
+		chromedp.WaitReady(chromedp.CSS(`#persona option[value="ou_rep_li"]`)),
 	)
 	waitText(t, ctx, "live updates connect", "#live", "实时")
+	t.Run("golden cards", func(t *testing.T) { testGoldenCards(t, ctx) })
+	t.Run("components", func(t *testing.T) { testComponents(t, ctx) })
 
-	step(t, ctx, "post a demo lead", chromedp.Click("#demo-lead", chromedp.ByQuery))
+	step(t, ctx, "post a demo lead", chromedp.Click(chromedp.CSS("#demo-lead")))
 	waitText(t, ctx, "the intake toast", ".toasts", "已提交演示线索")
 	step(t, ctx, "the pool card arrives in the sales chat",
-		chromedp.WaitVisible(`.msg.bot .card button[data-target="claim"]`, chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS(`.msg.bot .card button[data-target="claim"]`)))
 	waitText(t, ctx, "the pool card is a new lead", ".msg.bot .card .chead", "新线索")
 
 	step(t, ctx, "switch to rep 2", pick("#persona", "ou_rep_li"))
 	waitText(t, ctx, "the sales chat is open for rep 2", "#chat-title", "华东销售群")
-	step(t, ctx, "claim as rep 2", chromedp.Click(`.msg.bot .card button[data-target="claim"]`, chromedp.ByQuery))
+	step(t, ctx, "claim as rep 2", chromedp.Click(chromedp.CSS(`.msg.bot .card button[data-target="claim"]`)))
 	waitText(t, ctx, "the claim toast", ".toasts", "认领成功")
 	waitText(t, ctx, "the shared card names rep 2 as owner", ".msg.bot .card", "@李娜")
-	var claimable int
-	step(t, ctx, "the claim button is gone",
-		chromedp.Evaluate(`document.querySelectorAll('.msg.bot .card button[data-target="claim"]').length`, &claimable))
+	claimable := result(t, ctx, "count claim buttons",
+		chromedp.Evaluate[int](`document.querySelectorAll('.msg.bot .card button[data-target="claim"]').length`))
 	if claimable != 0 {
 		t.Errorf("the claimed card still offers %d claim buttons", claimable)
 	}
 
 	dm := fmt.Sprintf(`.chat[data-chat-id=%q]`, rep2DM)
-	step(t, ctx, "rep 2's DM shows an unread dot", chromedp.WaitVisible(dm+" .dot", chromedp.ByQuery))
-	step(t, ctx, "open rep 2's DM", chromedp.Click(dm, chromedp.ByQuery),
-		chromedp.WaitVisible(`.msg.bot .card select[name="stage"]`, chromedp.ByQuery))
-	var owner string
-	step(t, ctx, "read the owner card", chromedp.TextContent(".msg.bot .card", &owner, chromedp.ByQuery))
+	step(t, ctx, "rep 2's DM shows an unread dot", chromedp.WaitVisible(chromedp.CSS(dm+" .dot")))
+	step(t, ctx, "open rep 2's DM", chromedp.Click(chromedp.CSS(dm)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.bot .card select[name="stage"]`)))
+	owner := result(t, ctx, "read the owner card", chromedp.TextContent(chromedp.CSS(".msg.bot .card")))
 	if !regexp.MustCompile(`电话：\+861[3-9]\d{9}`).MatchString(owner) {
 		t.Errorf("the owner card does not show the full phone number:\n%s", owner)
 	}
 
 	step(t, ctx, "set the stage and save",
 		pick(`.msg.bot .card select[name="stage"]`, "contacted"),
-		chromedp.Click(`.msg.bot .card button[data-target="save"]`, chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS(`.msg.bot .card button[data-target="save"]`)))
 	waitText(t, ctx, "the save toast", ".toasts", "已保存")
 	waitText(t, ctx, "the owner card shows the new stage", ".msg.bot .card", "阶段：已联系")
 
-	step(t, ctx, "switch to English", chromedp.Click("#lang", chromedp.ByQuery))
+	step(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang")))
 	waitText(t, ctx, "the owner card speaks English", ".msg.bot .card", "Stage: Contacted")
 	waitText(t, ctx, "the console speaks English", "#demo-lead", "New demo lead")
 	waitText(t, ctx, "the save button speaks English", `.msg.bot .card button[data-target="save"]`, "Save")
 
 	step(t, ctx, "back to Chinese and the sales chat for the picture",
-		chromedp.Click("#lang", chromedp.ByQuery), chromedp.Click(sales, chromedp.ByQuery),
-		chromedp.Click("#demo-lead", chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS("#lang")), chromedp.Click(chromedp.CSS(sales)),
+		chromedp.Click(chromedp.CSS("#demo-lead")))
 	step(t, ctx, "the second lead arrives",
-		chromedp.Poll(`document.querySelectorAll('#messages .msg.bot .card').length === 2`, nil))
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages .msg.bot .card').length === 2`))
 	saveScreenshot(t, ctx)
 }
 
 func saveScreenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	var png []byte
-	step(t, ctx, "take the screenshot", chromedp.Sleep(300*time.Millisecond), chromedp.CaptureScreenshot(&png))
+	step(t, ctx, "let the toasts fade", chromedp.Sleep(300*time.Millisecond))
+	png := result(t, ctx, "take the screenshot", chromedp.CaptureScreenshot())
 	dir := filepath.Join("..", "..", "docs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("create docs dir: %v", err)
@@ -246,28 +275,40 @@ func preview(t *testing.T, ctx context.Context, card []byte, lang string) render
 			panels: n.querySelectorAll('details.panel').length,
 			links: [...n.querySelectorAll('a')].map((a) => a.href),
 			images: n.querySelectorAll('img').length }; })()`, card, lang)
-	var r rendered
-	step(t, ctx, "render a card", chromedp.Evaluate(js, &r))
-	return r
+	return result(t, ctx, "render a card", chromedp.Evaluate[rendered](js))
 }
 
-// cardTexts lists the header title and button labels of a card in one language: text a reader must see.
-func cardTexts(node any, lang string, inButton bool, out *[]string) {
-	switch v := node.(type) {
-	case map[string]any:
-		if i18n, ok := v["i18n_content"].(map[string]any); ok && inButton {
-			if s, ok := i18n[lang].(string); ok {
-				*out = append(*out, s)
+// cardTexts lists the header title and the button labels of a card in one language: text a reader must
+// find in the rendering.
+func cardTexts(card map[string]any, lang string) []string {
+	pickText := func(t any) string {
+		m, _ := t.(map[string]any)
+		i18n, _ := m["i18n_content"].(map[string]any)
+		s, _ := i18n[lang].(string)
+		return s
+	}
+	var out []string
+	if hd, ok := card["header"].(map[string]any); ok {
+		out = append(out, pickText(hd["title"]))
+	}
+	var walk func(any)
+	walk = func(node any) {
+		switch v := node.(type) {
+		case map[string]any:
+			if v["tag"] == "button" {
+				out = append(out, pickText(v["text"]))
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
 			}
 		}
-		for k, child := range v {
-			cardTexts(child, lang, k == "title" || (v["tag"] == "button" && k == "text"), out)
-		}
-	case []any:
-		for _, child := range v {
-			cardTexts(child, lang, false, out)
-		}
 	}
+	walk(card["body"])
+	return out
 }
 
 func testGoldenCards(t *testing.T, ctx context.Context) {
@@ -289,9 +330,7 @@ func testGoldenCards(t *testing.T, ctx context.Context) {
 			if len(r.Unknown) > 0 {
 				t.Errorf("%s (%s): components rendered as unsupported: %v", filepath.Base(f), lang, r.Unknown)
 			}
-			var want []string
-			cardTexts(card, lang, false, &want)
-			for _, w := range want {
+			for _, w := range cardTexts(card, lang) {
 				if !strings.Contains(r.Text, w) {
 					t.Errorf("%s (%s): rendered card lacks %q", filepath.Base(f), lang, w)
 				}
