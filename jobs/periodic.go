@@ -30,10 +30,11 @@ const cronRetention = 5 * time.Minute
 // because asynq.Scheduler enqueues the task registered up front; and they would not help unaligned
 // "@every" schedules, whose ticks differ per replica.
 type Periodic struct {
-	s      *asynq.Scheduler
-	client *asynq.Client
-	sweep  []asynq.Option
-	logger *slog.Logger
+	s         *asynq.Scheduler
+	client    *asynq.Client
+	inspector *asynq.Inspector
+	sweep     []asynq.Option
+	logger    *slog.Logger
 }
 
 // NewPeriodic returns the periodic scheduler on r; Start runs it.
@@ -52,11 +53,12 @@ func NewPeriodic(r *Redis, cfg PeriodicConfig) (*Periodic, error) {
 		return nil, fmt.Errorf("sweep schedule %q: want \"@every <duration>\" of at least 2s", every)
 	}
 	p := &Periodic{
-		client: asynq.NewClientFromRedisClient(r.Client),
-		logger: logger,
+		client:    asynq.NewClientFromRedisClient(r.Client),
+		inspector: asynq.NewInspectorFromRedisClient(r.Client),
+		logger:    logger,
 		// Retention is kept in whole seconds; 60% of the period is more than half of it (so two unaligned
 		// replicas cannot both get through in one period) and leaves room for the janitor's delay.
-		sweep: []asynq.Option{asynq.TaskID("periodic:sweep"), asynq.Retention(period * 6 / 10)},
+		sweep: []asynq.Option{asynq.TaskID(periodicID(TypeSweep)), asynq.Retention(period * 6 / 10)},
 	}
 	// The scheduler gets its own connection: asynq.Scheduler closes its client on Shutdown and logs an
 	// error when that client is shared.
@@ -64,6 +66,9 @@ func NewPeriodic(r *Redis, cfg PeriodicConfig) (*Periodic, error) {
 		Location: loc,
 		Logger:   asynqLogger{logger},
 		LogLevel: asynq.WarnLevel,
+		PreEnqueueFunc: func(task *asynq.Task, _ []asynq.Option) {
+			p.clearArchived(task.Type())
+		},
 		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
 			p.logEnqueue("periodic task", err)
 		},
@@ -75,12 +80,27 @@ func NewPeriodic(r *Redis, cfg PeriodicConfig) (*Periodic, error) {
 		if e.cron == "" {
 			continue
 		}
-		opts := []asynq.Option{asynq.TaskID("periodic:" + e.typ), asynq.Retention(cronRetention)}
+		opts := []asynq.Option{asynq.TaskID(periodicID(e.typ)), asynq.Retention(cronRetention)}
 		if _, err := p.s.Register(e.cron, newTickTask(e.typ), opts...); err != nil {
 			return nil, fmt.Errorf("register %s cron %q: %w", e.typ, e.cron, err)
 		}
 	}
 	return p, nil
+}
+
+func periodicID(typ string) string { return "periodic:" + typ }
+
+// clearArchived deletes the archived task of a periodic entry. A tick whose retries all failed is archived,
+// and asynq keeps archived tasks for months: with a fixed task id it would block every later tick.
+func (p *Periodic) clearArchived(typ string) {
+	id := periodicID(typ)
+	info, err := p.inspector.GetTaskInfo(QueueLow, id)
+	if err != nil || info.State != asynq.TaskStateArchived {
+		return
+	}
+	if err := p.inspector.DeleteTask(QueueLow, id); err != nil {
+		p.logger.Error("delete archived periodic task", "task_type", typ, "error", err)
+	}
 }
 
 func (p *Periodic) logEnqueue(what string, err error) {
@@ -96,6 +116,7 @@ func (p *Periodic) logEnqueue(what string, err error) {
 // Start enqueues one sweep right away, so timers lost while Baton was down run without waiting a period,
 // then starts the schedule.
 func (p *Periodic) Start() error {
+	p.clearArchived(TypeSweep)
 	_, err := p.client.Enqueue(newTickTask(TypeSweep), p.sweep...)
 	p.logEnqueue("startup sweep", err)
 	if err := p.s.Start(); err != nil {

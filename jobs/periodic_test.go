@@ -3,6 +3,8 @@ package jobs
 import (
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 func TestNewPeriodicRejectsBadSchedules(t *testing.T) {
@@ -49,4 +51,47 @@ func TestTwoPeriodicReplicasSweepOncePerTick(t *testing.T) {
 	if len(at) != 3 {
 		t.Fatalf("sweeps at %v: %d sweeps, want 3 (one per tick)", at, len(at))
 	}
+}
+
+func TestPeriodicReplacesArchivedTick(t *testing.T) {
+	r := MustRedis(t)
+	// A sweep whose retries all failed sits in the archive under the entry's fixed id.
+	if _, err := mustClient(t, r).Enqueue(newTickTask(TypeSweep), asynq.TaskID(periodicID(TypeSweep))); err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	if err := mustInspector(t, r).ArchiveTask(QueueLow, periodicID(TypeSweep)); err != nil {
+		t.Fatalf("archive: %v", err)
+	}
+	swept := make(chan struct{}, 10)
+	MustWorker(t, r, newFakeService(), fakeSweeper{due: func(time.Time, int) []int64 {
+		swept <- struct{}{}
+		return nil
+	}}, WorkerConfig{})
+	p, err := NewPeriodic(r, PeriodicConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("NewPeriodic: %v", err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(p.Shutdown)
+	select {
+	case <-swept:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the startup sweep did not run past the archived one")
+	}
+}
+
+func TestDigestAndFeedbackTasksReachService(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
+	c := mustClient(t, r)
+	for _, typ := range []string{TypeDigest, TypeFeedback} {
+		if _, err := c.Enqueue(newTickTask(typ), asynq.TaskID(periodicID(typ))); err != nil {
+			t.Fatalf("enqueue %s: %v", typ, err)
+		}
+	}
+	svc.wait(t, "PostDigests", 0, 5*time.Second)
+	eventually(t, 5*time.Second, "the feedback summary", func() bool { return svc.count("PostFeedbackSummary", 0) == 1 })
 }

@@ -92,7 +92,7 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 	return w
 }
 
-// Mux returns the handlers by task type; Start serves it, and tests call it directly.
+// Mux returns the handlers by task type, the one Start serves.
 func (w *Worker) Mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeLeadSync, w.handleSync)

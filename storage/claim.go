@@ -71,7 +71,7 @@ func memberLockKey(openID string) int32 {
 
 // MemberStats returns the stats ClaimLead would pass, outside a transaction (for assign-mode picks).
 func (db *DB) MemberStats(ctx context.Context, ownerID string, leadID int64, dayStart time.Time) (crm.MemberStats, error) {
-	s, err := memberStats(ctx, db.bun, ownerID, leadID, dayStart)
+	s, err := memberStats(ctx, db.rd, ownerID, leadID, dayStart)
 	if err != nil {
 		return crm.MemberStats{}, fmt.Errorf("read member stats: %w", err)
 	}
@@ -110,7 +110,7 @@ func (db *DB) AssignmentCounts(ctx context.Context, pool string, since time.Time
 		ToOwner string `bun:"to_owner"`
 		N       int    `bun:"n"`
 	}
-	err := db.bun.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("to_owner").ColumnExpr("count(*) AS n").
+	err := db.rd.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("to_owner").ColumnExpr("count(*) AS n").
 		Where("pool = ?", pool).Where("to_owner IS NOT NULL").Where("at >= ?", utc(since)).
 		Group("to_owner").Scan(ctx, &rows)
 	if err != nil {

@@ -45,7 +45,8 @@ type Options struct {
 
 // DB is Baton's database: the lead and member stores and the event dedup table.
 type DB struct {
-	bun    *bun.DB
+	bun    *bun.DB // writes and transactions
+	rd     *bun.DB // reads outside transactions: the same handle on PostgreSQL, a read-only pool on SQLite
 	pg     bool
 	sealer *sealer
 	log    *slog.Logger
@@ -88,23 +89,43 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqldb, err := sql.Open("sqlite", dsn)
+		// SQLite has one writer: a single write connection queues writers in database/sql instead of
+		// having them spin on SQLITE_BUSY, while WAL lets a separate read-only pool read meanwhile.
+		writer, err := openSQLite(dsn, 1)
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
+			return nil, err
 		}
-		// SQLite has one writer; a single connection queues writers in database/sql instead of having them
-		// spin on SQLITE_BUSY. Code inside a transaction must therefore only use that transaction.
-		sqldb.SetMaxOpenConns(1)
-		sqldb.SetMaxIdleConns(1)
-		sqldb.SetConnMaxLifetime(0)
-		sqldb.SetConnMaxIdleTime(0)
-		db.bun = bun.NewDB(sqldb, sqlitedialect.New())
+		reader, err := openSQLite(dsn+"&_pragma=query_only(1)", sqliteReaders)
+		if err != nil {
+			_ = writer.Close()
+			return nil, err
+		}
+		db.bun = bun.NewDB(writer, sqlitedialect.New())
+		db.rd = bun.NewDB(reader, sqlitedialect.New())
+	}
+	if db.rd == nil {
+		db.rd = db.bun
 	}
 	if err := db.Ping(ctx); err != nil {
-		_ = db.bun.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// sqliteReaders sizes the SQLite read pool.
+const sqliteReaders = 4
+
+func openSQLite(dsn string, conns int) (*sql.DB, error) {
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	sqldb.SetConnMaxLifetime(0)
+	sqldb.SetConnMaxIdleTime(0)
+	return sqldb, nil
 }
 
 // sqliteDSN turns a sqlite URL or path into a modernc DSN with WAL, a busy timeout, foreign keys and
@@ -149,9 +170,13 @@ func redactURL(raw string) string {
 	return u.Redacted()
 }
 
-// Close closes the connection pool.
+// Close closes the connection pools.
 func (db *DB) Close() error {
-	if err := db.bun.Close(); err != nil {
+	err := db.bun.Close()
+	if db.rd != db.bun {
+		err = errors.Join(err, db.rd.Close())
+	}
+	if err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
@@ -159,7 +184,11 @@ func (db *DB) Close() error {
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.bun.PingContext(ctx); err != nil {
+	err := db.bun.PingContext(ctx)
+	if err == nil && db.rd != db.bun {
+		err = db.rd.PingContext(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("ping %s: %w", db.Dialect(), err)
 	}
 	return nil
@@ -173,9 +202,10 @@ func (db *DB) Dialect() string {
 	return DialectSQLite
 }
 
-// Bun returns the underlying bun handle, for read-only reporting queries (digests) that the ports do not
-// cover. Writes go through the store methods so revisions and timelines stay consistent.
-func (db *DB) Bun() *bun.DB { return db.bun }
+// Bun returns a bun handle for read-only reporting queries (digests) that the ports do not cover. On
+// SQLite it is the read-only pool. Writes go through the store methods so revisions and timelines stay
+// consistent.
+func (db *DB) Bun() *bun.DB { return db.rd }
 
 // nowUTC returns the bookkeeping clock in UTC at the databases' common precision.
 func (db *DB) nowUTC() time.Time { return utc(db.now()) }

@@ -105,6 +105,7 @@ func (db *DB) inTx(ctx context.Context, retry txRetry, fn func(ctx context.Conte
 		if !again || attempt >= maxTxAttempts {
 			return err
 		}
+		db.log.DebugContext(ctx, "retrying transaction", "attempt", attempt, "error", err)
 		pause := time.Duration(attempt) * time.Millisecond
 		pause += rand.N(pause + time.Millisecond)
 		select {

@@ -11,7 +11,7 @@ import (
 // Timeline returns the lead's events in order, or ENOTFOUND for an unknown lead.
 func (db *DB) Timeline(ctx context.Context, leadID int64) ([]crm.LeadEvent, error) {
 	var rows []eventRow
-	if err := db.bun.NewSelect().Model(&rows).Where("lead_id = ?", leadID).OrderExpr("id").Scan(ctx); err != nil {
+	if err := db.rd.NewSelect().Model(&rows).Where("lead_id = ?", leadID).OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read timeline of lead %d: %w", leadID, err)
 	}
 	if len(rows) == 0 {
@@ -29,7 +29,7 @@ func (db *DB) Timeline(ctx context.Context, leadID int64) ([]crm.LeadEvent, erro
 // Touches returns the lead's touches in order, or ENOTFOUND for an unknown lead.
 func (db *DB) Touches(ctx context.Context, leadID int64) ([]crm.Touch, error) {
 	var rows []touchRow
-	if err := db.bun.NewSelect().Model(&rows).Where("lead_id = ?", leadID).OrderExpr("id").Scan(ctx); err != nil {
+	if err := db.rd.NewSelect().Model(&rows).Where("lead_id = ?", leadID).OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read touches of lead %d: %w", leadID, err)
 	}
 	if len(rows) == 0 {
@@ -45,7 +45,7 @@ func (db *DB) Touches(ctx context.Context, leadID int64) ([]crm.Touch, error) {
 }
 
 func (db *DB) leadExists(ctx context.Context, id int64) error {
-	ok, err := db.bun.NewSelect().Model((*leadRow)(nil)).Where("id = ?", id).Exists(ctx)
+	ok, err := db.rd.NewSelect().Model((*leadRow)(nil)).Where("id = ?", id).Exists(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (db *DB) leadExists(ctx context.Context, id int64) error {
 // PendingEvents returns the lead's events with Notify set and not yet delivered, oldest first.
 func (db *DB) PendingEvents(ctx context.Context, leadID int64) ([]crm.LeadEvent, error) {
 	var rows []eventRow
-	err := db.bun.NewSelect().Model(&rows).Where("lead_id = ?", leadID).Where("notify").
+	err := db.rd.NewSelect().Model(&rows).Where("lead_id = ?", leadID).Where("notify").
 		Where("notified_at IS NULL").OrderExpr("id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read pending events of lead %d: %w", leadID, err)
@@ -87,7 +87,7 @@ func (db *DB) MarkNotified(ctx context.Context, eventID int64, at time.Time) err
 	} else if n > 0 {
 		return nil
 	}
-	ok, err := db.bun.NewSelect().Model((*eventRow)(nil)).Where("id = ?", eventID).Exists(ctx)
+	ok, err := db.rd.NewSelect().Model((*eventRow)(nil)).Where("id = ?", eventID).Exists(ctx)
 	if err != nil {
 		return fmt.Errorf("mark event %d notified: %w", eventID, err)
 	}
@@ -100,7 +100,7 @@ func (db *DB) MarkNotified(ctx context.Context, eventID int64, at time.Time) err
 // DueLeads returns ids of leads whose NextDueAt is at or before now, earliest first.
 func (db *DB) DueLeads(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	var ids []int64
-	q := db.bun.NewSelect().Model((*leadRow)(nil)).Column("id").
+	q := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id").
 		Where("next_due_at IS NOT NULL").Where("next_due_at <= ?", utc(now)).OrderExpr("next_due_at, id")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
@@ -115,18 +115,18 @@ func (db *DB) DueLeads(ctx context.Context, now time.Time, limit int) ([]int64, 
 // notifications, last changed before olderThan, least recently changed first.
 func (db *DB) UnsyncedLeads(ctx context.Context, olderThan time.Time, limit int) ([]int64, error) {
 	t := utc(olderThan)
-	lagging := db.bun.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
+	lagging := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
 		Where("cards_rev < rev").Where("updated_at < ?", t)
 	// Driven from the small partial index of undelivered events, not from every old lead.
-	pending := db.bun.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
+	pending := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
 		Where("updated_at < ?", t).
-		Where("id IN (?)", db.bun.NewSelect().Model((*eventRow)(nil)).Column("lead_id").
+		Where("id IN (?)", db.rd.NewSelect().Model((*eventRow)(nil)).Column("lead_id").
 			Where("notify").Where("notified_at IS NULL"))
 	var rows []struct {
 		ID        int64     `bun:"id"`
 		UpdatedAt time.Time `bun:"updated_at"`
 	}
-	q := db.bun.NewSelect().TableExpr("(?) AS u", lagging.Union(pending)).ColumnExpr("u.id, u.updated_at").
+	q := db.rd.NewSelect().TableExpr("(?) AS u", lagging.Union(pending)).ColumnExpr("u.id, u.updated_at").
 		OrderExpr("u.updated_at, u.id")
 	if limit > 0 {
 		q = q.Limit(int64(limit))

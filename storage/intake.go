@@ -32,7 +32,7 @@ func (db *DB) IntakeLead(ctx context.Context, in *crm.NewLead) (*crm.IntakeResul
 	}
 	phoneHash, emailHash := db.sealer.hash("phone", in.Phone), db.sealer.hash("email", in.Email)
 	var res *crm.IntakeResult
-	err := db.inTx(ctx, txRetry{unique: true}, func(ctx context.Context, tx bun.Tx) error {
+	err := db.inTx(ctx, txRetry{unique: true, stale: true}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		res, err = db.intake(ctx, tx, in, at, phoneHash, emailHash)
 		return err

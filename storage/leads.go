@@ -12,7 +12,7 @@ import (
 
 // Lead returns the lead, or ENOTFOUND.
 func (db *DB) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
-	r, err := db.selectLead(ctx, db.bun, id, false)
+	r, err := db.selectLead(ctx, db.rd, id, false)
 	if err != nil {
 		return nil, fmt.Errorf("read lead %d: %w", id, mapErr(err, "lead"))
 	}
@@ -21,7 +21,7 @@ func (db *DB) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
 
 // Customer returns the customer with personal data decrypted, or ENOTFOUND.
 func (db *DB) Customer(ctx context.Context, id int64) (*crm.Customer, error) {
-	c, err := db.selectCustomer(ctx, db.bun, id)
+	c, err := db.selectCustomer(ctx, db.rd, id)
 	if err != nil {
 		return nil, fmt.Errorf("read customer %d: %w", id, mapErr(err, "customer"))
 	}
@@ -170,7 +170,7 @@ func (db *DB) appendEvents(ctx context.Context, tx bun.Tx, leadID int64, events 
 // ListLeads returns leads matching f, newest first.
 func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, error) {
 	var rows []leadRow
-	q := db.bun.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC")
+	q := db.rd.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC")
 	if f.Pool != "" {
 		q = q.Where("pool = ?", f.Pool)
 	}
@@ -199,7 +199,7 @@ func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, err
 // CardState returns the lead's card bookkeeping.
 func (db *DB) CardState(ctx context.Context, leadID int64) (crm.CardState, error) {
 	var r leadRow
-	err := db.bun.NewSelect().Model(&r).
+	err := db.rd.NewSelect().Model(&r).
 		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev").
 		Where("id = ?", leadID).Scan(ctx)
 	if err != nil {

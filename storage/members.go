@@ -11,7 +11,7 @@ import (
 // and digests, not customer data, so they are stored in clear.
 func (db *DB) Member(ctx context.Context, openID string) (*crm.Member, error) {
 	var r memberRow
-	if err := db.bun.NewSelect().Model(&r).Where("open_id = ?", openID).Scan(ctx); err != nil {
+	if err := db.rd.NewSelect().Model(&r).Where("open_id = ?", openID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read member: %w", mapErr(err, "member"))
 	}
 	return &crm.Member{OpenID: r.OpenID, Name: r.Name, Away: r.Away}, nil

@@ -122,7 +122,7 @@ func (db *DB) applyMigration(ctx context.Context, m Migration) (bool, error) {
 // SchemaVersion returns the highest applied migration version, 0 on an empty database.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
-	err := db.bun.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	err := db.rd.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
 	if err != nil {
 		if isMissingTable(err) {
 			return 0, nil

@@ -210,3 +210,31 @@ func assertLead(t *testing.T, db *storage.DB, id, rev int64, slaStep, events int
 		t.Errorf("lead rev %d step %d events %d, want rev %d step %d events %d", l.Rev, l.SLAStep, len(tl), rev, slaStep, events)
 	}
 }
+
+// A rule that looks something up while the write transaction is open (the owner's name, say) must not
+// hang: on SQLite reads go through their own pool, beside the single writer.
+func TestReadsInsideMutateFn(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		l := mustIntake(t, db, newLead("in-fn", "+8613812345678", "")).Lead
+		if err := db.SaveMember(ctx, crm.Member{OpenID: "ou_amy", Name: "Amy"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.MutateLead(ctx, l.ID, l.Rev, func(l *crm.Lead) ([]crm.LeadEvent, error) {
+			m, err := db.Member(ctx, "ou_amy")
+			if err != nil {
+				return nil, err
+			}
+			if _, err := db.Lead(ctx, l.ID); err != nil {
+				return nil, err
+			}
+			l.OwnerID = m.OpenID
+			return nil, nil
+		})
+		if err != nil {
+			t.Fatalf("MutateLead with reads in fn: %v", err)
+		}
+	})
+}

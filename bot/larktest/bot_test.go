@@ -2,6 +2,7 @@ package larktest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -74,7 +75,7 @@ func serveWebhook(t *testing.T, s *Server, b *fakeBot) {
 	t.Helper()
 	d := b.dispatcher(s.Config().VerificationToken, s.Config().EncryptKey)
 	h := httpserverext.NewEventHandlerFunc(d, larkevent.WithLogLevel(larkcore.LogLevelError))
-	srv := httptest.NewServer(httpHandlerFunc(h))
+	srv := httptest.NewServer(http.HandlerFunc(h))
 	t.Cleanup(srv.Close)
 	s.SetWebhook(srv.URL + "/lark/events")
 }

@@ -56,7 +56,7 @@ func (s *Server) envelope(eventType, eventID string, event any) ([]byte, error) 
 	env := map[string]any{
 		"schema": "2.0",
 		"header": map[string]any{
-			"event_id": eventID, "event_type": eventType, "create_time": millis(time.Now()),
+			"event_id": eventID, "event_type": eventType, "create_time": millis(s.clock()),
 			"token": s.cfg.VerificationToken, "app_id": s.cfg.AppID, "tenant_key": s.cfg.TenantKey,
 		},
 		"event": event,
@@ -81,7 +81,7 @@ func (s *Server) wireRequest(plain []byte) ([]byte, http.Header, error) {
 			return nil, nil, fmt.Errorf("marshal encrypted body: %w", err)
 		}
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	ts := strconv.FormatInt(s.clock().Unix(), 10)
 	nonce := randHex(8)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -194,3 +194,12 @@ func (s *Server) Version() uint64 {
 	defer s.mu.Unlock()
 	return s.version
 }
+
+// clock reads the emulator's clock for callers that do not hold s.mu: event timestamps follow it, so a bot
+// under test with an injected clock sees fresh timestamps.
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	now := s.st.now
+	s.mu.Unlock()
+	return now()
+}

@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/baton-crm/baton/bot/larktest"
 	"github.com/baton-crm/baton/internal/testenv"
+	"github.com/baton-crm/baton/jobs"
 	"github.com/baton-crm/baton/storage/storagetest"
 )
 
@@ -135,6 +137,7 @@ func startBaton(t *testing.T, o e2eOptions) *baton {
 	emu := larktest.New(larktest.Config{AppID: "cli_e2e_" + strings.ToLower(hex.EncodeToString([]byte(t.Name()))[:12]),
 		AppSecret: "e2e-secret", VerificationToken: "e2e-verify", EncryptKey: "e2e-encrypt-key", TokenExpire: time.Minute})
 	t.Cleanup(emu.Close)
+	emu.SetNow(o.clock.Now) // events carry the injected clock's timestamps, as Baton checks them against it
 	var members []string
 	for i := 1; i <= o.reps; i++ {
 		emu.AddUser(larktest.User{OpenID: repID(i), Name: fmt.Sprintf("销售%02d", i), EnName: fmt.Sprintf("Rep %02d", i)})
@@ -392,4 +395,72 @@ func (b *baton) rawClick(msgID, who string, value, form map[string]any) map[stri
 		b.t.Fatalf("raw click response %s: %v", d.Body, err)
 	}
 	return out
+}
+
+// set stops the clock at t.
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.fixed, c.offset = t, 0
+	c.mu.Unlock()
+}
+
+// sweep runs one sweep through the real queue, as the scheduler does every minute, and waits until the
+// work it started has finished.
+func (b *baton) sweep() {
+	b.t.Helper()
+	opt, err := redis.ParseURL(b.env["BATON_REDIS_URL"])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	client := asynq.NewClientFromRedisClient(rdb)
+	if _, err := client.Enqueue(asynq.NewTask(jobs.TypeSweep, nil, asynq.Queue(jobs.QueueLow))); err != nil {
+		b.t.Fatalf("enqueue sweep: %v", err)
+	}
+	b.settle()
+}
+
+// settle waits until no task is pending or running in any queue (future wake-ups may stay scheduled).
+func (b *baton) settle() {
+	b.t.Helper()
+	opt, _ := redis.ParseURL(b.env["BATON_REDIS_URL"])
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	quiet := 0
+	b.wait("the queues to drain", func() bool {
+		busy := 0
+		for _, q := range []string{jobs.QueueCritical, jobs.QueueDefault, jobs.QueueLow} {
+			if info, err := insp.GetQueueInfo(q); err == nil {
+				busy += info.Pending + info.Active
+			}
+		}
+		if busy == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		return quiet >= 5 // quiet for 100 ms: a finished task may enqueue a follow-up sync
+	})
+}
+
+// events counts the lead's timeline entries of a kind.
+func (b *baton) events(id int64, kind string) int {
+	b.t.Helper()
+	_, detail := b.get("/api/v1/leads/"+itoa(id), adminToken)
+	n := 0
+	tl, _ := detail["timeline"].([]any)
+	for _, e := range tl {
+		if m, ok := e.(map[string]any); ok && m["kind"] == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *baton) lead(id int64) map[string]any {
+	b.t.Helper()
+	_, detail := b.get("/api/v1/leads/"+itoa(id), adminToken)
+	return detail
 }

@@ -197,6 +197,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, "live updates connect", "#live", "实时")
 	t.Run("golden cards", func(t *testing.T) { testGoldenCards(t, ctx) })
 	t.Run("components", func(t *testing.T) { testComponents(t, ctx) })
+	t.Run("interactions", func(t *testing.T) { testInteractions(t, ctx) })
 
 	step(t, ctx, "post a demo lead", chromedp.Click(chromedp.CSS("#demo-lead")))
 	waitText(t, ctx, "the intake toast", ".toasts", "已提交演示线索")
@@ -245,7 +246,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 
 func saveScreenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	step(t, ctx, "let the toasts fade", chromedp.Sleep(300*time.Millisecond))
+	step(t, ctx, "let the toasts fade", chromedp.Poll[chromedp.Void](`document.querySelectorAll('.toast').length === 0`))
 	png := result(t, ctx, "take the screenshot", chromedp.CaptureScreenshot())
 	dir := filepath.Join("..", "..", "docs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -379,4 +380,83 @@ func testComponents(t *testing.T, ctx context.Context) {
 	if len(r.Links) != 1 || r.Links[0] != "https://example.com/" {
 		t.Errorf("links %v, want only the https one", r.Links)
 	}
+}
+
+// golden reads one of the cards package's golden cards.
+func golden(t *testing.T, name string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "cards", "testdata", name+".golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// mount renders a card into the page with a recording act, so the test can interact with it as a user.
+func mount(t *testing.T, ctx context.Context, card string) {
+	t.Helper()
+	step(t, ctx, "mount a card", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		if (window.__t) window.__t.node.remove();
+		const acts = [];
+		const node = window.baton.preview(%s, 'zh_cn', async (req) => { acts.push(req); });
+		node.id = 'under-test';
+		document.body.appendChild(node);
+		window.__t = { acts, node };
+	})()`, card)))
+}
+
+func acts(t *testing.T, ctx context.Context) []map[string]any {
+	t.Helper()
+	return result(t, ctx, "read the clicks", chromedp.Evaluate[[]map[string]any](`window.__t.acts`))
+}
+
+func jsClick(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, sel))
+}
+
+func testInteractions(t *testing.T, ctx context.Context) {
+	mount(t, ctx, golden(t, "pool_new"))
+	step(t, ctx, "claim", jsClick(`#under-test button[data-target="claim"]`))
+	if got := acts(t, ctx); len(got) != 1 || got[0]["target"] != "claim" || len(got[0]) != 1 {
+		t.Errorf("claim click sent %v, want one {target: claim}", got)
+	}
+
+	mount(t, ctx, golden(t, "event_escalated_owner"))
+	step(t, ctx, "reassign with the person picker", pick(`#under-test select[name="reassign"]`, "ou_rep2"))
+	if got := acts(t, ctx); len(got) != 1 || got[0]["target"] != "reassign" || got[0]["option"] != "ou_rep2" {
+		t.Errorf("person picker sent %v, want {target: reassign, option: ou_rep2}", got)
+	}
+
+	mount(t, ctx, golden(t, "owner_open"))
+	step(t, ctx, "picking a stage inside a form does not call the bot", pick(`#under-test select[name="stage"]`, "won"))
+	if got := acts(t, ctx); len(got) != 0 {
+		t.Errorf("a form field fired on change: %v", got)
+	}
+	step(t, ctx, "save the work form", jsClick(`#under-test button[data-target="save"]`))
+	got := acts(t, ctx)
+	if len(got) != 1 || got[0]["target"] != "save" {
+		t.Fatalf("save sent %v, want one {target: save, form_value}", got)
+	}
+	fv, _ := got[0]["form_value"].(map[string]any)
+	if fv["stage"] != "won" || !strings.HasPrefix(fmt.Sprint(fv["followup"]), "2026-11-30 ") || fv["note"] != nil {
+		t.Errorf("save form_value %v, want stage won, the initial follow-up date with its zone, no empty note", fv)
+	}
+
+	step(t, ctx, "close without the required outcome", jsClick(`#under-test button[data-target="close"]`))
+	waitText(t, ctx, "the client blocks the submit", ".toasts", "请填写必填项")
+	if got := acts(t, ctx); len(got) != 1 {
+		t.Errorf("a submit with a required field empty reached the bot: %v", got[1:])
+	}
+	step(t, ctx, "close as won, which asks to confirm",
+		pick(`#under-test select[name="outcome"]`, "won"),
+		jsClick(`#under-test button[data-target="close"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm[open]`)))
+	waitText(t, ctx, "the confirm dialog shows the card's question", "#confirm-title", "确认结单？")
+	step(t, ctx, "confirm", jsClick(`#confirm button[value="ok"]`),
+		chromedp.Poll[chromedp.Void](`window.__t.acts.length === 2`))
+	got = acts(t, ctx)
+	if fv, _ := got[1]["form_value"].(map[string]any); got[1]["target"] != "close" || fv["outcome"] != "won" {
+		t.Errorf("close sent %v, want {target: close, form_value: {outcome: won}}", got[1])
+	}
+	step(t, ctx, "unmount", chromedp.Evaluate[chromedp.Void](`window.__t.node.remove()`))
 }

@@ -213,10 +213,12 @@ async function boot() {
   connect();
 }
 
-// window.baton lets a developer preview any card JSON from the browser's devtools, with this renderer.
+// window.baton lets a developer preview any card JSON from the browser's devtools with this renderer;
+// act, when given, receives the clicks the card would send.
 window.baton = {
-  preview: (card, lang) => renderCard(card, {
-    lang: lang || S.lang, userName, people: [], toast, confirm: confirmDialog, act: async () => {},
+  preview: (card, lang, act) => renderCard(card, {
+    lang: lang || S.lang, userName, people: ((S.state && S.state.users) || []).map((u) => u.open_id),
+    toast, confirm: confirmDialog, act: act || (async () => {}),
   }),
 };
 

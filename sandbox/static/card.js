@@ -52,18 +52,23 @@ function placeholder(tag, ctx) {
 }
 
 async function clickButton(el, ctx, form) {
-  if (el.confirm && !(await ctx.confirm(txt(el.confirm.title, ctx), txt(el.confirm.text, ctx)))) return;
   if (form && el.form_action_type === 'reset') {
     form.node.reset();
     return;
   }
+  let req = { target: target(el) };
   if (form && el.form_action_type === 'submit') {
+    // The client checks required fields before it asks to confirm or calls the bot.
     const { values, missing } = collectForm(form);
     if (missing.length) {
       ctx.toast((ctx.lang === 'en_us' ? 'Required: ' : '请填写必填项：') + missing.join(', '), 'error');
       return;
     }
-    await ctx.act({ target: target(el), form_value: values });
+    req = { ...req, form_value: values };
+  }
+  if (el.confirm && !(await ctx.confirm(txt(el.confirm.title, ctx), txt(el.confirm.text, ctx)))) return;
+  if (req.form_value) {
+    await ctx.act(req);
     return;
   }
   const urlBehavior = (el.behaviors || []).find((b) => b && b.type === 'open_url');
@@ -71,7 +76,7 @@ async function clickButton(el, ctx, form) {
     const href = safeURL(urlBehavior.default_url || urlBehavior.pc_url || '');
     if (href) window.open(href, '_blank', 'noopener');
   }
-  if (callback(el)) await ctx.act({ target: target(el) });
+  if (callback(el)) await ctx.act(req);
 }
 
 function button(el, ctx, form) {

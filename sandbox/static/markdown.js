@@ -23,11 +23,12 @@ export function safeURL(u) {
 
 // inline appends the inline markdown of s to parent.
 export function inline(parent, s, ctx) {
+  // A fresh regexp per call: inline recurses for nested styles, and a shared lastIndex would restart the scan.
+  const re = new RegExp(INLINE.source, 'g');
   let last = 0;
-  INLINE.lastIndex = 0;
-  for (let m = INLINE.exec(s); m; m = INLINE.exec(s)) {
+  for (let m = re.exec(s); m; m = re.exec(s)) {
     if (m.index > last) parent.appendChild(document.createTextNode(s.slice(last, m.index)));
-    last = INLINE.lastIndex;
+    last = re.lastIndex;
     if (m[1] !== undefined) {
       const at = document.createElement('span');
       at.className = 'mention';

@@ -60,7 +60,7 @@ function body(m, S, ctx) {
 
 function time(m) {
   const d = new Date(m.created_at);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
 function messageNode(m, S, ctx) {
