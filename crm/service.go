@@ -11,6 +11,8 @@ import (
 type Service struct {
 	Leads     LeadStore
 	Members   MemberStore
+	Insights  InsightStore // ops insights; nil leaves cards without them
+	Digests   DigestStore  // digest and feedback figures; nil turns the roll-ups off
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler

@@ -23,6 +23,9 @@ var aliases = map[string]string{
 	"route": "route", "路由": "route",
 	"away": "away", "请假": "away", "离开": "away",
 	"back": "back", "回来": "back", "销假": "back",
+	"insight": "insight", "洞察": "insight", "客户洞察": "insight",
+	"insights": "insights", "查看洞察": "insights",
+	"digest": "digest", "周报": "digest", "简报": "digest",
 }
 
 // ParseCommand reads a chat message. Commands start with "/" (or the full-width "／"); a known word without

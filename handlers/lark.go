@@ -80,6 +80,12 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 			return h.errorCard(ctx, "route", err, "/route source=web-form campaign=双11大促 region=华东")
 		}
 		return cards.Text(explainZH(ex), explainEN(ex))
+	case "insight":
+		return h.insight(ctx, m, cmd)
+	case "insights":
+		return h.insights(ctx, m, cmd)
+	case "digest":
+		return h.digest(ctx, m, cmd)
 	case "away", "back":
 		if err := h.Service.SetAway(ctx, actor, cmd.Name == "away"); err != nil {
 			return h.errorCard(ctx, cmd.Name, err, "/"+cmd.Name)

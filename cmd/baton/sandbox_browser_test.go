@@ -216,6 +216,13 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 		t.Errorf("the claimed card still offers %d claim buttons", claimable)
 	}
 
+	step(t, ctx, "ask the bot for the pool in the group",
+		chromedp.SendKeys(chromedp.CSS("#text"), "/pool"),
+		chromedp.Click(chromedp.CSS(`#composer button[type="submit"]`)))
+	waitText(t, ctx, "the message went out mentioning the bot", "#messages .msg.own .bubble", "@Baton 接力 /pool")
+	step(t, ctx, "the bot answers with the pool list",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages .msg.bot .card').length === 2`))
+
 	dm := fmt.Sprintf(`.chat[data-chat-id=%q]`, rep2DM)
 	step(t, ctx, "rep 2's DM shows an unread dot", chromedp.WaitVisible(chromedp.CSS(dm+" .dot")))
 	step(t, ctx, "open rep 2's DM", chromedp.Click(chromedp.CSS(dm)),
@@ -240,9 +247,18 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#lang")), chromedp.Click(chromedp.CSS(sales)),
 		chromedp.Click(chromedp.CSS("#demo-lead")))
 	step(t, ctx, "the second lead arrives",
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages .msg.bot .card').length === 2`))
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages .msg.bot .card').length === 3`))
 	saveScreenshot(t, ctx)
+
+	// The chat list slides away in 0.2 s; give it a second.
+	step(t, ctx, "on a phone-width screen the chat list folds away", chromedp.EmulateViewport(390, 800),
+		chromedp.Poll[chromedp.Void](sidebarHidden, chromedp.WithPollingTimeout(time.Second)))
+	step(t, ctx, "open the chat list on the phone", chromedp.Click(chromedp.CSS("#menu")),
+		chromedp.Poll[chromedp.Void](`!(`+sidebarHidden+`)`))
 }
+
+// sidebarHidden is true when the chat list is off screen.
+const sidebarHidden = `document.getElementById('sidebar').getBoundingClientRect().right <= 1`
 
 func saveScreenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
