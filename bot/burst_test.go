@@ -111,19 +111,32 @@ func TestBurstWithInjectedRateLimitsDeliversEachCardOnce(t *testing.T) {
 }
 
 // BenchmarkOutboundEnforced measures cards/s against the emulator enforcing Lark's limits, with the default
-// Limits, 10 chats (so the per-app limits bind, not the per-chat ones) and 64 concurrent senders. Run with
-// a fixed count, e.g. -bench Outbound -benchtime 300x: the first AppMinuteBurst cards go at up to 40/s,
-// the rest at the 900/min (15/s) sustained rate.
+// Limits, 10 chats (so the per-app limits bind, not the per-chat ones) and 64 concurrent senders, pacing in
+// process and through Redis (miniredis). Run with a fixed count, e.g. -bench Outbound -benchtime 600x: the
+// first AppMinuteBurst cards go at up to 40/s, the rest at the 900/min (15/s) sustained rate.
 func BenchmarkOutboundEnforced(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) { benchOutbound(b, false) })
+	b.Run("redis", func(b *testing.B) { benchOutbound(b, true) })
+}
+
+func benchOutbound(b *testing.B, shared bool) {
 	s := newEmulator(b)
 	s.EnforceRateLimits(true)
 	var chats []string
 	for i := range 10 {
 		chats = append(chats, s.AddGroup(fmt.Sprintf("Pool %d", i)))
 	}
-	c := newTestClient(b, s, nil)
+	var c *Client
+	if shared {
+		c = newTestClient(b, s, miniRedis(b))
+	} else {
+		c = newTestClient(b, s, nil)
+	}
 	ctx := context.Background()
 	card := testCard("Lead", "claim")
+	if err := c.Ping(ctx); err != nil {
+		b.Fatal(err)
+	}
 	var next, failed atomic.Int64
 	b.ResetTimer()
 	start := time.Now()

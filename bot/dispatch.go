@@ -30,7 +30,28 @@ func (in *intake) dispatcher(verificationToken, encryptKey string) *dispatcher.E
 	d.OnP2MessageReceiveV1(in.onMessage).
 		OnP2CardActionTrigger(in.onCardAction).
 		OnP2BotMenuV6(in.onMenu)
+	for _, t := range ignoredEvents {
+		d.OnCustomizedEvent(t, func(ctx context.Context, _ *larkevent.EventReq) error {
+			in.cfg.Logger.Debug("lark event ignored", "event_type", t)
+			return nil
+		})
+	}
 	return d
+}
+
+// handledEvents are the event types Baton acts on.
+var handledEvents = []string{"im.message.receive_v1", "card.action.trigger", "application.bot.menu_v6"}
+
+// ignoredEvents are acknowledged without action. They are registered so that the SDK does not log an
+// error for them, and so that over the websocket, where an unknown type is answered with code 500, Lark
+// does not push them again.
+var ignoredEvents = []string{
+	"im.chat.member.bot.added_v1",
+	"im.chat.member.bot.deleted_v1",
+	"im.chat.access_event.bot_p2p_chat_entered_v1",
+	"im.message.message_read_v1",
+	"im.message.reaction.created_v1",
+	"im.message.reaction.deleted_v1",
 }
 
 // firstSeen reports whether the event is new. Lark redelivers until it gets a 200 in time, and in

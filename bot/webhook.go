@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -117,7 +118,13 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, http.StatusUnauthorized, "wrong verification token", "event_id", eventIDOf(env))
 		return
 	}
-	if env.Header != nil && env.Header.EventType == "card.action.trigger" && !valueIsObject(env.Event) {
+	if env.Header == nil || !slices.Contains(handledEvents, env.Header.EventType) && !slices.Contains(ignoredEvents, env.Header.EventType) {
+		// Answered 200 so Lark does not retry an event Baton has no use for (the console decides what is sent).
+		h.cfg.Logger.Info("lark event type not handled", "event_id", eventIDOf(env), "event_type", eventTypeOf(env))
+		writeJSON(w, http.StatusOK, []byte(`{"msg":"ignored"}`))
+		return
+	}
+	if env.Header.EventType == "card.action.trigger" && !valueIsObject(env.Event) {
 		// The SDK fails to decode string values and would answer 500.
 		h.refuse(w, http.StatusBadRequest, "card action value is not an object", "event_id", eventIDOf(env))
 		return
@@ -178,6 +185,13 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 
 func equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func eventTypeOf(env envelope) string {
+	if env.Header == nil {
+		return ""
+	}
+	return env.Header.EventType
 }
 
 func eventIDOf(env envelope) string {

@@ -168,6 +168,12 @@ func TestWebhookProtocolEdges(t *testing.T) {
 	if d, err := s.SendEvent(ctx, "im.chat.updated_v1", map[string]any{"chat_id": chat}); err != nil || d.Status != http.StatusOK {
 		t.Errorf("unknown event type: status %d, %v; want 200 and ignored", d.Status, err)
 	}
+	if d, err := s.AddBot(ctx, chat, "ou_ann"); err != nil || d.Status != http.StatusOK {
+		t.Errorf("bot added (acknowledged, no action): status %d, %v", d.Status, err)
+	}
+	if n, a, m := rec.counts(); n+a+m != 0 {
+		t.Errorf("ignored events reached the handler: %d messages, %d actions, %d menus", n, a, m)
+	}
 	if d, err := s.SendMenu(ctx, "ou_ann", "weekly_digest"); err != nil || d.Status != http.StatusOK {
 		t.Errorf("menu: status %d, %v", d.Status, err)
 	}

@@ -13,6 +13,7 @@ type Service struct {
 	Members   MemberStore
 	Insights  InsightStore // ops insights; nil leaves cards without them
 	Digests   DigestStore  // digest and feedback figures; nil turns the roll-ups off
+	Privacy   PrivacyStore // personal-data export and erasure
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler

@@ -28,6 +28,12 @@ func (s *Service) viewOf(ctx context.Context, l *Lead) (LeadView, error) {
 	if v.Touches, err = s.Leads.Touches(ctx, l.ID); err != nil {
 		return LeadView{}, err
 	}
+	if s.Insights != nil {
+		// The customer's own insights and those about the lead's campaign and source, newest first.
+		if v.Insights, err = s.Insights.InsightsFor(ctx, l.CustomerID, l.Campaign, l.Source, viewInsights); err != nil {
+			return LeadView{}, err
+		}
+	}
 	return v, nil
 }
 

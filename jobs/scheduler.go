@@ -24,6 +24,11 @@ type Scheduler struct {
 
 var _ crm.Scheduler = (*Scheduler)(nil)
 
+// enqueueTimeout bounds a wake-up's enqueue. The database already holds the change and the sweeper
+// re-derives every wake-up from it, so with Redis unreachable a request must not wait on it: intake and card
+// clicks stay fast and the work is delivered when Redis is back.
+const enqueueTimeout = 300 * time.Millisecond
+
 // NewScheduler returns a crm.Scheduler that enqueues on c.
 func NewScheduler(c *asynq.Client, logger *slog.Logger) *Scheduler {
 	return &Scheduler{c: c, logger: orDefault(logger), now: time.Now}
@@ -32,6 +37,8 @@ func NewScheduler(c *asynq.Client, logger *slog.Logger) *Scheduler {
 // SyncLead enqueues a lead:sync task. Calls for one lead within the same 100 ms share a task id, so a burst
 // of changes is delivered once.
 func (s *Scheduler) SyncLead(ctx context.Context, leadID int64) error {
+	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
+	defer cancel()
 	_, err := s.c.EnqueueContext(ctx, newSyncTask(leadID), asynq.TaskID(syncTaskID(leadID, s.now())))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue sync of lead %d: %w", leadID, err)
@@ -42,6 +49,8 @@ func (s *Scheduler) SyncLead(ctx context.Context, leadID int64) error {
 // WakeLead schedules a lead:timers task for at. The task id is the lead and key, so scheduling the same
 // wake-up again while it is pending is a no-op; callers whose due time can move put it in the key.
 func (s *Scheduler) WakeLead(ctx context.Context, leadID int64, at time.Time, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
+	defer cancel()
 	p := timerPayload{Lead: leadID, Key: key, Due: at.UnixMilli()}
 	if err := enqueueTimer(ctx, s.c, p, timerTaskID(leadID, key), ceilSecond(at)); err != nil {
 		return fmt.Errorf("schedule timers of lead %d: %w", leadID, err)

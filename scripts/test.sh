@@ -72,7 +72,7 @@ pg_bindir() {
 		return
 	fi
 	local d
-	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+	d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 	if [ -n "$d" ] && [ -x "$d/postgres" ]; then
 		echo "$d"
 	fi

@@ -185,7 +185,7 @@ func (a *app) open(ctx context.Context) error {
 		return err
 	}
 	a.svc = &crm.Service{
-		Leads: a.db, Members: a.db, Messenger: a.lark, Directory: a.lark,
+		Leads: a.db, Members: a.db, Privacy: a.db, Messenger: a.lark, Directory: a.lark,
 		Scheduler: jobs.NewScheduler(a.queue, a.log), Renderer: cards.Renderer{},
 		Settings: &a.cfg.Settings, Now: a.now, Logger: a.log,
 	}

@@ -89,7 +89,9 @@ export function fieldControl(el, ctx, form) {
   else if (el.tag.includes('picker')) c = pickerControl(el, ctx);
   else c = selectControl(el, ctx);
   const wrap = h('div', 'field f-' + el.tag);
-  if (el.label) wrap.appendChild(h('div', 'flabel', txt(el.label, ctx)));
+  // Browsers draw no placeholder in date and time inputs, so a picker shows its placeholder as a label.
+  const label = el.label || (el.tag.includes('picker') ? el.placeholder : null);
+  if (label) wrap.appendChild(h('div', 'flabel', txt(label, ctx)));
   wrap.appendChild(c.node);
   const control = c.input || c.node;
   control.name = el.name || '';
