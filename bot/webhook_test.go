@@ -140,6 +140,18 @@ func TestWebhookRefusesForgedAndReplayedRequests(t *testing.T) {
 		}
 	}
 
+	// Same encrypt key, other verification token: signed and decryptable, still refused.
+	other := larktest.New(larktest.Config{AppID: s.Config().AppID, VerificationToken: "someone-else", EncryptKey: testEncryptKey})
+	defer other.Close()
+	ob, oh, _ := other.BuildRequest("im.message.receive_v1", event)
+	if got, _ := post(t, url, ob, oh); got != http.StatusUnauthorized {
+		t.Errorf("wrong verification token: status %d, want 401", got)
+	}
+	other.SetWebhook(url)
+	if d, err := other.VerifyURL(context.Background()); err == nil || d.Status != http.StatusUnauthorized {
+		t.Errorf("url verification with a wrong token: status %d, err %v; want 401", d.Status, err)
+	}
+
 	// The genuine request is accepted now, and refused when replayed ten minutes later.
 	now = time.Now().Add(10 * time.Minute)
 	if got, _ := post(t, url, body, header); got != http.StatusUnauthorized {

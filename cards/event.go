@@ -106,8 +106,12 @@ func candidates(v crm.LeadView) []personOption {
 	if v.Pool == nil {
 		return nil
 	}
+	ids := v.Candidates
+	if len(ids) == 0 {
+		ids = v.Pool.Members
+	}
 	var out []personOption
-	for _, id := range v.Pool.Members {
+	for _, id := range ids {
 		if validOpenID(id) {
 			out = append(out, personOption{Value: id})
 		}

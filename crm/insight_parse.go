@@ -100,7 +100,7 @@ func ParseInsightTarget(text string) (r InsightRequest, rest string, err error) 
 		return r, "", Bilingual(EINVALID, "请先写明对象，再写 #标签", "Name the target first, then the #tags")
 	}
 	if k, v, ok := cutKey(hw); ok {
-		if v == "" {
+		if v == "" && !strings.HasPrefix(toHalfWidth(rest), "#") {
 			v, rest = firstWord(rest)
 		}
 		if v == "" {

@@ -167,6 +167,8 @@ type LeadView struct {
 	// the pool under a fresh card, or an owner card whose lead left that owner. It shows no actions and no
 	// full contact details.
 	Retired bool
+	// Candidates are the pool members a manager may hand the lead to (filled for escalation cards).
+	Candidates []string
 }
 
 // Renderer turns domain values into Lark card JSON 2.0 (zh_cn and en_us on every text).

@@ -115,6 +115,11 @@ func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) 
 }
 
 func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadEvent) error {
+	if e.Kind == EventEscalated && len(v.Candidates) == 0 {
+		if ids, err := s.poolMembers(ctx, v.Pool); err == nil {
+			v.Candidates = ids
+		}
+	}
 	card := s.Renderer.EventCard(v, e)
 	if card == nil {
 		return nil

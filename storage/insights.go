@@ -112,7 +112,7 @@ func (db *DB) mergeCustomerTags(ctx context.Context, tx bun.Tx, customerID int64
 	}
 	merged := c.Tags
 	for _, t := range tags {
-		if !contains(merged, t) {
+		if !hasTag(merged, t) {
 			merged = append(merged, t)
 		}
 	}
@@ -145,7 +145,7 @@ func (db *DB) InsightsFor(ctx context.Context, customerID int64, campaign, sourc
 			}
 			return q
 		}).
-		OrderExpr("created_at DESC, id DESC").Limit(limit).Scan(ctx)
+		OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read insights: %w", mapErr(err, "insight"))
 	}
@@ -164,7 +164,7 @@ func (db *DB) FindCustomers(ctx context.Context, q crm.CustomerQuery) ([]crm.Cus
 		limit = 10
 	}
 	var rows []customerRow
-	sel := db.rd.NewSelect().Model(&rows).Where("erased_at IS NULL").OrderExpr("id DESC").Limit(limit)
+	sel := db.rd.NewSelect().Model(&rows).Where("erased_at IS NULL").OrderExpr("id DESC").Limit(int64(limit))
 	switch {
 	case q.Phone != "":
 		sel = sel.Where("phone_hash = ?", db.sealer.hash("phone", q.Phone))
@@ -225,7 +225,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
-func contains(list []string, s string) bool {
+func hasTag(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

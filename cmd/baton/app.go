@@ -104,7 +104,7 @@ func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger, now func(
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, url, storage.Options{DataKey: key, Logger: log, Now: now})
+	db, err := storage.Open(ctx, url, storage.Options{DataKey: key, OldKeys: cfg.OldDataKeys, Logger: log, Now: now})
 	if err != nil {
 		return nil, err
 	}

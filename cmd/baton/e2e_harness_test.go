@@ -71,7 +71,7 @@ func (s *syncBuffer) String() string {
 
 // baton is one running server in a test, with its emulated Lark tenant.
 type baton struct {
-	t      *testing.T
+	t      testing.TB
 	emu    *larktest.Server
 	base   string
 	env    map[string]string
@@ -120,7 +120,7 @@ ops_channels: [` + opsChat + `]
 `
 
 // startBaton runs `baton serve` in-process on PostgreSQL, Redis and a fresh emulator.
-func startBaton(t *testing.T, o e2eOptions) *baton {
+func startBaton(t testing.TB, o e2eOptions) *baton {
 	t.Helper()
 	if o.reps == 0 {
 		o.reps = 3
@@ -211,7 +211,7 @@ func (b *baton) stop() {
 }
 
 // e2eRedis returns the test Redis URL pointed at e2eRedisDB, flushed.
-func e2eRedis(t *testing.T) string {
+func e2eRedis(t testing.TB) string {
 	raw := testenv.RedisURL(t)
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -148,6 +148,8 @@ function connect() {
     if (on && !poller) poller = setInterval(refresh, 2000);
     if (!on && poller) { clearInterval(poller); poller = null; }
   };
+  // A slow poll underneath catches streams that a proxy buffers: they stay "open" but deliver nothing.
+  setInterval(refresh, 15000);
   if (!window.EventSource) { poll(true); setLive('polling'); return; }
   const es = new EventSource(emu('events'));
   es.addEventListener('open', () => { poll(false); setLive('live'); });

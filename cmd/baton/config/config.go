@@ -24,6 +24,7 @@ type Config struct {
 	AutoMigrate bool
 	Roles       []string // subset of RoleHTTP, RoleWorker, RoleScheduler
 	DataKey     []byte   // 32 bytes, or nil when BATON_DATA_KEY is unset
+	OldDataKeys [][]byte // BATON_DATA_OLD_KEYS: retired keys, for decryption only
 	Lark        Lark
 	Settings    crm.Settings
 	// SettingsFound reports that a baton.yaml was read; otherwise Settings holds the defaults, no pools.

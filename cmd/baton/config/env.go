@@ -71,6 +71,21 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 		}
 		c.DataKey = key
 	}
+	// Retired keys still decrypt values sealed before a rotation; new values use BATON_DATA_KEY.
+	for i, v := range strings.Split(env("BATON_DATA_OLD_KEYS"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		key, err := parseDataKey(v)
+		if err != nil {
+			bad("BATON_DATA_OLD_KEYS[%d]: %v", i, err)
+			continue
+		}
+		c.OldDataKeys = append(c.OldDataKeys, key)
+	}
+	if len(c.OldDataKeys) > 0 && c.DataKey == nil {
+		bad("BATON_DATA_OLD_KEYS: set only together with BATON_DATA_KEY")
+	}
 	checkLark(&c.Lark, contains(c.Roles, RoleHTTP), bad)
 	return c
 }

@@ -29,6 +29,9 @@ func (c *Config) Fprint(w io.Writer) {
 	pr.kv(1, "BATON_AUTO_MIGRATE", fmt.Sprint(c.AutoMigrate))
 	pr.kv(1, "BATON_ROLES", strings.Join(c.Roles, ","))
 	pr.kv(1, "BATON_DATA_KEY", secret(string(c.DataKey)))
+	if len(c.OldDataKeys) > 0 {
+		pr.kv(1, "BATON_DATA_OLD_KEYS", fmt.Sprintf("%d retired key(s), %s", len(c.OldDataKeys), redacted))
+	}
 	pr.kv(1, "LARK_APP_ID", orNote(c.Lark.AppID, "(unset: built-in emulator and sandbox)"))
 	pr.kv(1, "LARK_APP_SECRET", secret(c.Lark.AppSecret))
 	pr.kv(1, "LARK_VERIFICATION_TOKEN", secret(c.Lark.VerificationToken))
