@@ -212,3 +212,41 @@ func TestListInsights(t *testing.T) {
 		t.Errorf("unknown customer: %v, want ENOTFOUND", err)
 	}
 }
+
+// viewLeads serves one lead and its customer for View.
+type viewLeads struct {
+	customerLeads
+	lead *Lead
+}
+
+func (v viewLeads) Lead(context.Context, int64) (*Lead, error) { l := *v.lead; return &l, nil }
+
+func (v viewLeads) Touches(context.Context, int64) ([]Touch, error) { return nil, nil }
+
+func TestViewCarriesInsights(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, m := insightService()
+	s.Settings.Pools = []Pool{{Key: "east", Name: "华东"}}
+	s.Leads = viewLeads{customerLeads: customerLeads{m: m}, lead: &Lead{ID: 7, CustomerID: 1, Source: "web-form", Campaign: "双11", Pool: "east"}}
+	for _, text := range []string{"13800138000 #a", "campaign:双11 #b", "source:web-form #c", "campaign:618 #d", "13900139000 #e"} {
+		if _, err := s.AddInsight(ctx, mustParse(t, text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := s.View(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tags []string
+	for _, in := range v.Insights {
+		tags = append(tags, in.Tags...)
+	}
+	if diff := cmp.Diff([]string{"c", "b", "a"}, tags); diff != "" {
+		t.Errorf("view insights, newest first (-want +got):\n%s", diff)
+	}
+	s.Insights = nil
+	if v, err := s.View(ctx, 7); err != nil || v.Insights != nil {
+		t.Errorf("without a store: %v, %v; want a view without insights", v.Insights, err)
+	}
+}

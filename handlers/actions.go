@@ -130,6 +130,10 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 			return nil, noCard, err
 		}
 		return res.Lead, noCard, nil
+	case cards.OpInsightPick:
+		return nil, noCard, h.insightPick(ctx, a, act)
+	case cards.OpInsightForm:
+		return nil, noCard, h.insightForm(ctx, a)
 	}
 	return nil, noCard, crm.Bilingual(crm.EINVALID, "该操作暂不支持", "This action is not supported")
 }

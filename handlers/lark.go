@@ -164,6 +164,8 @@ func (h *Lark) HandleMenu(ctx context.Context, e bot.MenuEvent) error {
 			return err
 		}
 		card = cards.LeadList([2]string{"我的线索", "My leads"}, views)
+	case "digest":
+		card = h.digestCard(ctx, e.OperatorOpenID, "", "")
 	default:
 		card = cards.Help()
 	}

@@ -87,6 +87,10 @@ install_missing() {
 		want+=(postgresql)
 	fi
 	# The sandbox console test drives a real browser.
+	# CJK glyphs for the sandbox screenshot the browser test saves.
+	if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+		want+=(fonts-wqy-microhei)
+	fi
 	if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
 		want+=(chromium chromium-driver)
 	fi

@@ -20,7 +20,7 @@ func (db *DB) digestTags(ctx context.Context, dq *digestQuery, f *crm.DigestFigu
 		each, tag = "json_each(i.tags) AS t", "t.value"
 	}
 	f.InsightTags = []crm.KeyCount{}
-	return db.each(ctx, dq, `SELECT `+tag+`, count(*) FROM insights i, `+each+`
+	err := db.each(ctx, dq, `SELECT `+tag+`, count(*) FROM insights i, `+each+`
 		WHERE i.created_at >= ? AND i.created_at < ? AND (
 			i.customer_id IN (SELECT l.customer_id FROM leads l WHERE {pool})
 			OR (i.campaign <> '' AND i.campaign IN (SELECT l.campaign FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?))
@@ -34,4 +34,7 @@ func (db *DB) digestTags(ctx context.Context, dq *digestQuery, f *crm.DigestFigu
 			f.InsightTags = append(f.InsightTags, kc)
 			return nil
 		})
+	// Ties are ordered in Go: PostgreSQL's collation and SQLite's byte order disagree on mixed scripts.
+	sortCounts(f.InsightTags)
+	return err
 }

@@ -114,13 +114,10 @@ func (db *DB) LastPosted(ctx context.Context, kind, key string) (string, error) 
 // MarkPosted records the report as posted with fingerprint. It reports first = false when the same
 // fingerprint was already recorded (another replica got there first), in one statement on both dialects.
 func (db *DB) MarkPosted(ctx context.Context, kind, key, fingerprint string, at time.Time) (bool, error) {
-	r := postedRow{Kind: kind, Key: key, Fingerprint: fingerprint, PostedAt: utc(at)}
-	res, err := db.bun.NewInsert().Model(&r).
-		On("CONFLICT (kind, key) DO UPDATE").
-		Set("fingerprint = EXCLUDED.fingerprint").
-		Set("posted_at = EXCLUDED.posted_at").
-		Where("posted_reports.fingerprint <> EXCLUDED.fingerprint").
-		Returning("NULL").Exec(ctx)
+	res, err := db.bun.ExecContext(ctx, `INSERT INTO posted_reports (kind, key, fingerprint, posted_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE
+		SET fingerprint = excluded.fingerprint, posted_at = excluded.posted_at
+		WHERE posted_reports.fingerprint <> excluded.fingerprint`, kind, key, fingerprint, utc(at))
 	if err != nil {
 		return false, fmt.Errorf("record posted report %s/%s: %w", kind, key, err)
 	}

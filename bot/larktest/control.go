@@ -136,6 +136,8 @@ func (s *Server) ctlEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	changes, cancel := s.Changes()
 	defer cancel()
+	// The stream outlives a server's write timeout; lift it for this response where the server allows.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)

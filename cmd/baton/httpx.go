@@ -109,3 +109,7 @@ func (a *app) mountSandbox(mux *http.ServeMux) {
 	mux.Handle("/sandbox/", sandbox.Console(a.world))
 	mux.Handle("GET /{$}", http.RedirectHandler("/sandbox/", http.StatusFound))
 }
+
+// Unwrap lets http.ResponseController reach the connection, so a long-lived stream (the sandbox console's
+// server-sent events) can lift the server's write timeout for itself.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

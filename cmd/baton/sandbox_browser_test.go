@@ -359,7 +359,7 @@ func testGoldenCards(t *testing.T, ctx context.Context) {
 // component the console does not know, and hostile markdown.
 const componentCard = `{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"周报"},"template":"violet"},
 "body":{"elements":[
- {"tag":"chart","chart_spec":{"type":"bar","data":{"values":[{"rep":"王小明","won":5},{"rep":"李娜","won":3}]},"xField":"rep","yField":"won"}},
+ {"tag":"chart","chart_spec":{"type":"bar","data":{"values":[{"src":"百度","model":"首次触达","n":5},{"src":"百度","model":"末次触达","n":3},{"src":"王小明","model":"首次触达","n":2},{"src":"王小明","model":"末次触达","n":4}]},"xField":["src","model"],"yField":"n","seriesField":"model"}},
  {"tag":"chart","chart_spec":{"type":"line","data":[{"id":"d","values":[{"day":"周一","n":2,"s":"新线索"},{"day":"周二","n":4,"s":"新线索"},{"day":"周一","n":1,"s":"赢单"},{"day":"周二","n":2,"s":"赢单"}]}],"xField":"day","yField":"n","seriesField":"s"}},
  {"tag":"chart","chart_spec":{"type":"pie","data":{"values":[{"src":"百度","v":6},{"src":"抖音","v":4}]},"categoryField":"src","valueField":"v"}},
  {"tag":"chart","chart_spec":{"type":"funnel","data":{"values":[{"stage":"新线索","v":100},{"stage":"已联系","v":60},{"stage":"赢单","v":12}]},"categoryField":"stage","valueField":"v"}},
@@ -378,7 +378,10 @@ func testComponents(t *testing.T, ctx context.Context) {
 			t.Errorf("chart %d = %q, want a %s chart with shapes", i, r.Charts[i], kind)
 		}
 	}
-	for _, label := range []string{"王小明", "赢单", "百度", "已联系", "明细", "第二条"} {
+	if r.Charts[0] != "bar:6" {
+		t.Errorf("grouped bar chart drew %q, want 4 bars and 2 legend keys (bar:6)", r.Charts[0])
+	}
+	for _, label := range []string{"王小明", "末次触达", "赢单", "百度", "已联系", "明细", "第二条"} {
 		if !strings.Contains(r.Text, label) {
 			t.Errorf("rendered components lack %q", label)
 		}

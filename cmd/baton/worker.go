@@ -10,8 +10,13 @@ import (
 // workerService adapts crm.Service to the jobs package's view of it.
 type workerService struct{ *crm.Service }
 
-// PostDigests and PostFeedbackSummary are the periodic roll-ups; the digest figures are not built yet, so
-// the ticks are acknowledged without posting anything.
-func (w workerService) PostDigests(ctx context.Context, now time.Time) error { return nil }
+// PostDigests posts the weekly digests of the last complete week before now (the digest cron's tick).
+func (w workerService) PostDigests(ctx context.Context, now time.Time) error {
+	return w.Service.PostDigests(ctx, now)
+}
 
-func (w workerService) PostFeedbackSummary(ctx context.Context, now time.Time) error { return nil }
+// PostFeedbackSummary posts the sales → ops quality roll-up when sales said something new (the
+// feedback_summary cron's tick).
+func (w workerService) PostFeedbackSummary(ctx context.Context, now time.Time) error {
+	return w.Service.PostFeedbackSummary(ctx, now)
+}
