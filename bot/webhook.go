@@ -96,7 +96,7 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	plain, err := larkevent.EventDecrypt(cipherText, h.cfg.EncryptKey)
+	plain, err := decrypt(cipherText, h.cfg.EncryptKey)
 	if err != nil {
 		h.refuse(w, http.StatusBadRequest, "undecryptable body")
 		return
@@ -216,4 +216,15 @@ func valueIsObject(event json.RawMessage) bool {
 	}
 	v := bytes.TrimSpace(e.Action.Value)
 	return len(v) == 0 || v[0] == '{' || bytes.Equal(v, []byte("null"))
+}
+
+// decrypt is the SDK's EventDecrypt made total: the SDK slices the plaintext from its first '{' to its last
+// '}' and panics when a valid ciphertext decrypts to text where the last comes first.
+func decrypt(cipherText, key string) (plain []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			plain, err = nil, errors.New("decrypted body is not a JSON object")
+		}
+	}()
+	return larkevent.EventDecrypt(cipherText, key)
 }

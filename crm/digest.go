@@ -100,7 +100,7 @@ type DigestFigures struct {
 	Revenue      int64        // sum of the won leads' values, smallest currency unit
 	LostReasons  []KeyCount   // leads lost in the range, by reason, most first
 	Quality      []QualityCount
-	InsightTags  []KeyCount // tags of insights created in the range; nil when the store has no insights
+	InsightTags  []KeyCount // tags of ops insights created in the range about the pools' customers, campaigns or sources
 	Leaders      []RepFigures
 }
 

@@ -137,7 +137,7 @@ func TestConversionsAndDeltas(t *testing.T) {
 func TestSummarizeFeedbackWorstMovers(t *testing.T) {
 	t.Parallel()
 	cur := []FeedbackRow{
-		{Source: "a", Leads: 10, Invalid: 5},              // 0.5, was 0.1: +0.4
+		{Source: "a", Leads: 10, Invalid: 5},               // 0.5, was 0.1: +0.4
 		{Source: "b", Leads: 20, Invalid: 1, Duplicate: 1}, // 0.1, was 0.5: falling
 		{Source: "c", Leads: 4, Duplicate: 1},              // 0.25, new: +0.25
 		{Source: "d", Leads: 10, Invalid: 2},               // 0.2, was 0.1: +0.1

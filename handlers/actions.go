@@ -228,6 +228,8 @@ func doneText(op string, l *crm.Lead) (zh, en string) {
 		}
 	case cards.OpOpen:
 		return "已重新发送线索卡片", "The lead card is on its way to your DM"
+	case cards.OpInsightPick, cards.OpInsightForm:
+		return "已处理", "Done"
 	}
 	return "已保存", "Saved"
 }

@@ -44,7 +44,7 @@ func (db *DB) LeadsOfCustomer(ctx context.Context, customerID int64) ([]*crm.Lea
 }
 
 // ForgetCustomer erases a customer's personal data in one transaction: name, phone, email and their lookup
-// hashes, the free text of their leads (intake note, attributes, rep notes), and appends an "erased" entry to
+// hashes, the free text of their leads (intake note, attributes, rep notes) and of ops insights about them, and appends an "erased" entry to
 // each lead's timeline. Counts, stages, sources and times stay, so digests keep adding up.
 func (db *DB) ForgetCustomer(ctx context.Context, id int64, at time.Time) error {
 	return db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
@@ -57,6 +57,10 @@ func (db *DB) ForgetCustomer(ctx context.Context, id int64, at time.Time) error 
 		}
 		if err != nil {
 			return fmt.Errorf("erase customer %d: %w", id, mapErr(err, "customer"))
+		}
+		// Ops notes about the customer may quote personal details; their tags stay for the digests' counts.
+		if _, err := tx.NewUpdate().Table("insights").Set("note = ''").Where("customer_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("erase insight notes: %w", err)
 		}
 		var leadIDs []int64
 		if err := tx.NewSelect().Model((*leadRow)(nil)).Column("id").Where("customer_id = ?", id).Scan(ctx, &leadIDs); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -74,8 +75,8 @@ func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }
 
-// sourceLimiter applies each source's rate_limit (leads per second, bursts of up to a second's worth or one
-// full batch) in this process.
+// sourceLimiter applies each source's rate_limit (leads per second) in this process, allowing bursts of ten
+// seconds' worth (at least 10 leads). A batch larger than the burst needs a full bucket, and drains it.
 type sourceLimiter struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -85,9 +86,9 @@ func newSourceLimiter(sources []crm.Source) *sourceLimiter {
 	l := &sourceLimiter{limiters: map[string]*rate.Limiter{}}
 	for _, s := range sources {
 		if s.RateLimit > 0 {
-			burst := int(s.RateLimit)
-			if burst < 1000 {
-				burst = 1000
+			burst := int(math.Ceil(s.RateLimit * 10))
+			if burst < 10 {
+				burst = 10
 			}
 			l.limiters[s.Key] = rate.NewLimiter(rate.Limit(s.RateLimit), burst)
 		}
@@ -99,7 +100,13 @@ func (l *sourceLimiter) Allow(source string, n int) bool {
 	l.mu.Lock()
 	lim := l.limiters[source]
 	l.mu.Unlock()
-	return lim == nil || lim.AllowN(time.Now(), n)
+	if lim == nil {
+		return true
+	}
+	if n > lim.Burst() {
+		n = lim.Burst()
+	}
+	return lim.AllowN(time.Now(), n)
 }
 
 // mountSandbox serves the console and passes its calls to the emulator's control API, so the browser

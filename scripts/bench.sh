@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Runs Baton's benchmarks against throwaway PostgreSQL and Redis, with the raw floor measured on the same
+# PostgreSQL in the same run (pgbench single-row INSERTs), and collects everything in one results file.
+# docs/benchmarks.md explains the benchmarks and records a run.
+#
+#   scripts/bench.sh                      # everything (about 6 minutes on 2 cores)
+#   BATON_BENCH_QUICK=1 scripts/bench.sh  # shorter runs, for trying the script
+#
+# Environment:
+#   BATON_TEST_DATABASE_URL  use this PostgreSQL server (pgbench and the benchmarks) instead of a throwaway one
+#   BATON_TEST_REDIS_URL     use this Redis instead of a throwaway one
+#   BATON_BENCH_PG_PORT      port for the throwaway PostgreSQL (default: a free random port)
+#   BATON_BENCH_REDIS_PORT   port for the throwaway Redis (default: a free random port)
+#   BATON_BENCH_OUT          results file (default: bench-results/<UTC time>.txt)
+#   BATON_BENCH_QUICK        non-empty: fewer iterations and a 5 s pgbench
+#
+# The throwaway PostgreSQL runs at its defaults (fsync on), unlike scripts/test.sh's, so the floor and
+# Baton pay for durable commits as production does. Services listen on loopback only, live in one temp dir
+# and are stopped on exit, including after a failure or Ctrl-C.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+OUT=${BATON_BENCH_OUT:-bench-results/$(date -u +%Y%m%dT%H%M%SZ).txt}
+mkdir -p "$(dirname "$OUT")"
+: >"$OUT"
+
+section() { printf '\n==> %s\n' "$*" | tee -a "$OUT"; }
+note() { printf '    %s\n' "$*" | tee -a "$OUT"; }
+die() {
+	printf 'bench.sh: %s\n' "$*" >&2
+	exit 1
+}
+# run prints a command and its output into the results file.
+run() {
+	printf '$ %s\n' "$*" | tee -a "$OUT"
+	"$@" 2>&1 | tee -a "$OUT"
+}
+
+if [ -n "${BATON_BENCH_QUICK:-}" ]; then
+	PGBENCH_T=5 INGEST=2x CARD=20x RACE=5x SWEEP=10x STORE_INTAKE=1s STORE_RACE=10x OUTBOUND=100x
+else
+	PGBENCH_T=15 INGEST=6x CARD=100x RACE=30x SWEEP=50x STORE_INTAKE=5s STORE_RACE=50x OUTBOUND=600x
+fi
+
+command -v go >/dev/null || die "go is not on PATH"
+
+# ---------------------------------------------------------------------------------------------------------
+# Throwaway services, run as children of this script so it can stop and reap them (as scripts/test.sh does).
+TMP=""
+PG_BIN=""
+PG_PID=""
+REDIS_PID=""
+
+stop_pid() {
+	local pid=$1 sig=$2
+	kill -0 "$pid" 2>/dev/null || {
+		wait "$pid" 2>/dev/null || true
+		return
+	}
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local status=$?
+	trap - EXIT
+	trap '' INT TERM
+	[ -z "$REDIS_PID" ] || stop_pid "$REDIS_PID" TERM
+	[ -z "$PG_PID" ] || stop_pid "$PG_PID" QUIT
+	[ -z "$TMP" ] || rm -rf "$TMP"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")
+chmod 755 "$TMP" # the postgres user must reach its data dir inside
+
+own_session() {
+	if command -v setsid >/dev/null; then
+		exec setsid "$@"
+	fi
+	exec "$@"
+}
+
+# as_pg runs a PostgreSQL program in place of the current process, as the postgres user when root.
+as_pg() {
+	cd /
+	if [ "$(id -u)" -ne 0 ]; then
+		own_session "$@"
+	elif command -v setpriv >/dev/null; then
+		own_session setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+	else
+		own_session runuser -u postgres -- "$@"
+	fi
+}
+
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	die "no free loopback port found"
+}
+
+# wait_until CHECK... polls CHECK for up to 30 s.
+wait_until() {
+	for _ in $(seq 1 150); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+pg_bindir() {
+	if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
+		echo /usr/lib/postgresql/15/bin
+		return
+	fi
+	printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1
+}
+
+start_postgres() {
+	PG_BIN=$(pg_bindir)
+	[ -x "$PG_BIN/postgres" ] || die "PostgreSQL is not installed and BATON_TEST_DATABASE_URL is not set"
+	local run="$TMP/pg-run" data="$TMP/pg-data" port=${BATON_BENCH_PG_PORT:-$(free_port)}
+	mkdir -p "$run" "$data"
+	if [ "$(id -u)" -eq 0 ]; then
+		id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+		chown postgres: "$run" "$data"
+	fi
+	chmod 700 "$data"
+	(as_pg "$PG_BIN/initdb" -D "$data" -A trust -U postgres -E UTF8) >"$TMP/initdb.log" 2>&1 ||
+		{
+			cat "$TMP/initdb.log" >&2
+			die "initdb failed"
+		}
+	(as_pg "$PG_BIN/postgres" -D "$data" -p "$port" -k "$run" -c listen_addresses=127.0.0.1 \
+		-c max_connections=200) >"$TMP/postgres.log" 2>&1 &
+	PG_PID=$!
+	if ! wait_until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; then
+		cat "$TMP/postgres.log" >&2
+		die "PostgreSQL did not start on port $port"
+	fi
+	export BATON_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+}
+
+redis_ping() {
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && read -r -t 2 reply <&3 &&
+			[ "${reply%$'\r'}" = +PONG ]
+	) 2>/dev/null
+}
+
+start_redis() {
+	command -v redis-server >/dev/null || die "redis-server is not installed and BATON_TEST_REDIS_URL is not set"
+	local port=${BATON_BENCH_REDIS_PORT:-$(free_port)}
+	mkdir -p "$TMP/redis"
+	(own_session redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" \
+		--logfile "$TMP/redis/redis.log" --daemonize no) >/dev/null 2>&1 &
+	REDIS_PID=$!
+	wait_until redis_ping "$port" || die "Redis did not start on port $port"
+	export BATON_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+}
+
+[ -n "${BATON_TEST_DATABASE_URL:-}" ] || start_postgres
+[ -n "${BATON_TEST_REDIS_URL:-}" ] || start_redis
+PSQL=$(command -v psql || echo "$(pg_bindir)/psql")
+PGBENCH=$(command -v pgbench || echo "$(pg_bindir)/pgbench")
+
+# ---------------------------------------------------------------------------------------------------------
+section "machine"
+note "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+note "cpus:      $(nproc) ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))"
+note "memory:    $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+note "kernel:    $(uname -r)"
+note "go:        $(go version | awk '{print $3}')"
+note "postgres:  $("$PSQL" "$BATON_TEST_DATABASE_URL" -Atc 'SHOW server_version') (fsync $("$PSQL" "$BATON_TEST_DATABASE_URL" -Atc 'SHOW fsync'))"
+note "redis:     $(redis-server --version 2>/dev/null | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
+note "load:      $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------------------------------
+section "floor: pgbench single-row INSERT, 8 clients, prepared, ${PGBENCH_T} s"
+"$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP TABLE IF EXISTS bench_leads' \
+	-c 'CREATE TABLE bench_leads (id bigserial PRIMARY KEY, source text, external_id text, payload text)'
+cat >"$TMP/insert.sql" <<'SQL'
+INSERT INTO bench_leads (source, external_id, payload) VALUES ('web-form', 'ext-' || :client_id || '-' || random(), repeat('x', 200));
+SQL
+run "$PGBENCH" -n -f "$TMP/insert.sql" -c 8 -j 2 -T "$PGBENCH_T" -M prepared -l --log-prefix="$TMP/pgbench" \
+	"$BATON_TEST_DATABASE_URL"
+# The per-transaction log's third field is the latency in microseconds.
+cat "$TMP"/pgbench.* | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {
+	printf "    pgbench latency: p50 %.2f ms, p99 %.2f ms (%d transactions)\n", v[int(NR*0.50)]/1000, v[int(NR*0.99)]/1000, NR}' |
+	tee -a "$OUT"
+"$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP TABLE bench_leads'
+note "load after floor: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------------------------------
+# Benchmarks: -run '^$' skips the tests; each benchmark reports its own metrics (leads/s, p50_ms, …).
+# A failing benchmark is recorded and the rest still run.
+failed=()
+bench() {
+	section "go test $*"
+	run go test -run '^$' -timeout 30m "$@" || failed+=("${*: -3}")
+	note "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+bench -bench '^BenchmarkIngest$' -benchtime "$INGEST" ./cmd/baton
+bench -bench '^BenchmarkLeadToCard$' -benchtime "$CARD" ./cmd/baton
+bench -bench '^BenchmarkClaimRace$' -benchtime "$RACE" ./cmd/baton
+bench -v -bench '^BenchmarkSweep$' -benchtime "$SWEEP" ./storage # -v prints the EXPLAIN plans
+bench -bench '^BenchmarkIntakeLead$' -benchtime "$STORE_INTAKE" ./storage
+bench -bench '^BenchmarkClaimRace$' -benchtime "$STORE_RACE" ./storage
+bench -bench '^BenchmarkTimer' -benchtime 1x ./jobs
+if grep -qs 'func BenchmarkOutboundEnforced' bot/*_test.go; then
+	bench -bench '^BenchmarkOutboundEnforced$' -benchtime "$OUTBOUND" ./bot
+fi
+
+section "done"
+note "results in $OUT"
+if [ ${#failed[@]} -ne 0 ]; then
+	note "FAILED: ${failed[*]}"
+	exit 1
+fi
