@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // asynqLogger adapts slog to asynq's printf-style Logger interface.
@@ -37,4 +39,19 @@ func orDefault(l *slog.Logger) *slog.Logger {
 		return slog.Default()
 	}
 	return l
+}
+
+// redisLogger routes go-redis's own messages (dial retries and the like) into slog at debug level instead of
+// the standard logger, where they would print file:line noise on every failed dial.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
+}
+
+var redisLoggerOnce sync.Once
+
+// quietRedisLogs installs redisLogger process-wide (go-redis has one global logger).
+func quietRedisLogs(logger *slog.Logger) {
+	redisLoggerOnce.Do(func() { redis.SetLogger(redisLogger{log: logger}) })
 }

@@ -37,6 +37,7 @@ const embeddedTick = 100 * time.Millisecond
 // Baton out but lost on every restart, so it is logged loudly.
 func OpenRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*Redis, error) {
 	logger = orDefault(logger)
+	quietRedisLogs(logger)
 	if rawURL == "" {
 		return openEmbedded(ctx, logger)
 	}

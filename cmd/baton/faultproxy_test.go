@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -22,16 +23,20 @@ type faultProxy struct {
 	target string
 	addr   string
 
-	mu    sync.Mutex
-	ln    net.Listener // nil while cut
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener // nil while cut
+	conns   map[net.Conn]struct{}
+	servers map[net.Conn]struct{} // the server side of each live link, closed by Stall
+	stalled bool
+	resume  chan struct{} // closed when a stall ends
+	wg      sync.WaitGroup
 }
 
 // newFaultProxy listens on 127.0.0.1:0 and forwards every connection to target (host:port).
 func newFaultProxy(t *testing.T, target string) *faultProxy {
 	t.Helper()
-	p := &faultProxy{t: t, target: target, conns: make(map[net.Conn]struct{})}
+	p := &faultProxy{t: t, target: target, conns: make(map[net.Conn]struct{}), servers: make(map[net.Conn]struct{}),
+		resume: make(chan struct{})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("fault proxy: %v", err)
@@ -75,6 +80,9 @@ func (p *faultProxy) serve(ln net.Listener) {
 
 func (p *faultProxy) pipe(client net.Conn) {
 	defer p.wg.Done()
+	if p.hold(client) {
+		return
+	}
 	server, err := net.DialTimeout("tcp", p.target, 5*time.Second)
 	if err != nil {
 		client.Close()
@@ -93,30 +101,72 @@ func (p *faultProxy) pipe(client net.Conn) {
 	go cp(server, client)
 	go cp(client, server)
 	<-done // either side ending ends both: half-open links would hide a cut
-	client.Close()
 	server.Close()
+	p.untrack(server)
+	if !p.hold(client) {
+		client.Close()
+	}
 	<-done
-	p.untrack(client, server)
+	p.untrack(client)
 }
 
-// track registers a live link; it refuses when the proxy was cut meanwhile.
-func (p *faultProxy) track(cs ...net.Conn) bool {
+// hold keeps client open and silent while the proxy is stalled, as a network that drops packets does, and
+// closes it when the stall ends. It reports whether it held the connection.
+func (p *faultProxy) hold(client net.Conn) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln == nil {
+	stalled, resume := p.stalled, p.resume
+	if stalled {
+		p.conns[client] = struct{}{}
+	}
+	p.mu.Unlock()
+	if !stalled {
 		return false
 	}
-	for _, c := range cs {
-		p.conns[c] = struct{}{}
-	}
+	<-resume
+	client.Close()
+	p.untrack(client)
 	return true
 }
 
-func (p *faultProxy) untrack(cs ...net.Conn) {
+// track registers a live link; it refuses when the proxy was cut or stalled meanwhile.
+func (p *faultProxy) track(client, server net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, c := range cs {
-		delete(p.conns, c)
+	if p.ln == nil || p.stalled {
+		return false
+	}
+	p.conns[client] = struct{}{}
+	p.conns[server] = struct{}{}
+	p.servers[server] = struct{}{}
+	return true
+}
+
+func (p *faultProxy) untrack(c net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.conns, c)
+	delete(p.servers, c)
+}
+
+// Stall makes the service unreachable without refusing anything: connections are accepted and requests
+// sent, but no answer ever comes back, until Restore. Clients find out only through their own timeouts.
+func (p *faultProxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stalled {
+		return
+	}
+	p.stalled = true
+	p.resume = make(chan struct{})
+	for c := range p.servers {
+		c.Close()
+	}
+}
+
+func (p *faultProxy) endStallLocked() {
+	if p.stalled {
+		p.stalled = false
+		close(p.resume)
 	}
 }
 
@@ -124,6 +174,7 @@ func (p *faultProxy) untrack(cs ...net.Conn) {
 func (p *faultProxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.endStallLocked()
 	if p.ln == nil {
 		return
 	}
@@ -134,10 +185,11 @@ func (p *faultProxy) Cut() {
 	}
 }
 
-// Restore accepts connections again on the same address.
+// Restore ends a stall (held connections are closed) or a cut (the address accepts connections again).
 func (p *faultProxy) Restore() {
 	p.t.Helper()
 	p.mu.Lock()
+	p.endStallLocked()
 	up := p.ln != nil
 	p.mu.Unlock()
 	if up {
@@ -258,5 +310,38 @@ func TestFaultProxy(t *testing.T) {
 	defer again.Close()
 	if err := roundTrip(again); err != nil {
 		t.Fatalf("after Restore: %v", err)
+	}
+
+	p.Stall()
+	silent := func(c net.Conn) error {
+		_ = c.SetDeadline(time.Now().Add(300 * time.Millisecond))
+		_, _ = c.Write([]byte("ping"))
+		buf := make([]byte, 4)
+		_, err := io.ReadFull(c, buf)
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			return fmt.Errorf("want a timeout, got %v", err)
+		}
+		return nil
+	}
+	if err := silent(again); err != nil {
+		t.Fatalf("open connection during a stall: %v", err)
+	}
+	held, err := net.DialTimeout("tcp", p.addr, time.Second)
+	if err != nil {
+		t.Fatalf("a stalled proxy refused a connection: %v", err)
+	}
+	defer held.Close()
+	if err := silent(held); err != nil {
+		t.Fatalf("new connection during a stall: %v", err)
+	}
+	p.Restore()
+	last, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatalf("dial after the stall: %v", err)
+	}
+	defer last.Close()
+	if err := roundTrip(last); err != nil {
+		t.Fatalf("after the stall: %v", err)
 	}
 }

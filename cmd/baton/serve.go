@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,8 +32,8 @@ periodic scheduler in one process. BATON_ROLES=http,worker,scheduler picks a sub
 With no LARK_APP_ID it runs against the built-in Lark emulator and serves the sandbox console.
 `)
 	}
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2, err: errors.New("")}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	a, err := openApp(ctx, getenv, stderr, hooks)
 	if err != nil {
