@@ -133,19 +133,7 @@ func span(d time.Duration) (zh, en string) {
 	if d < time.Minute {
 		return "不到 1 分钟", "under 1 min"
 	}
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%d 天 %d 小时", days, hours), fmt.Sprintf("%d d %d h", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%d 天", days), fmt.Sprintf("%d d", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%d 小时 %d 分钟", hours, mins), fmt.Sprintf("%d h %d min", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%d 小时", hours), fmt.Sprintf("%d h", hours)
-	default:
-		return fmt.Sprintf("%d 分钟", mins), fmt.Sprintf("%d min", mins)
-	}
+	return crm.HumanDuration(d.Truncate(time.Minute))
 }
 
 // parseSpan reads a duration as baton.yaml writes it: Go syntax plus a "d" suffix for days.

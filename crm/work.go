@@ -139,18 +139,10 @@ func (s *Service) Snooze(ctx context.Context, leadID, rev int64, actor string, d
 // protection is extended by the pool's activity extension.
 func (s *Service) Extend(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
 	now := s.now()
-	l, err := s.Leads.Lead(ctx, leadID)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := s.pool(l.Pool)
-	if err != nil {
-		return nil, err
-	}
-	if err := canManage(pool, actor); err != nil {
-		return nil, err
-	}
 	return s.work(ctx, leadID, rev, actor, "extend", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+		if err := canManage(pool, actor); err != nil {
+			return nil, err
+		}
 		if l.Owned() {
 			l.ClaimedAt, l.SLAStep = now, 0
 			if !l.ProtectedUntil.IsZero() && pool.Protection.ExtendOnActivity > 0 {
@@ -167,18 +159,10 @@ func (s *Service) Extend(ctx context.Context, leadID, rev int64, actor string) (
 // SetLocked locks or unlocks a lead against auto-recycling; managers only.
 func (s *Service) SetLocked(ctx context.Context, leadID, rev int64, actor string, locked bool) (*Lead, error) {
 	now := s.now()
-	l, err := s.Leads.Lead(ctx, leadID)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := s.pool(l.Pool)
-	if err != nil {
-		return nil, err
-	}
-	if err := canManage(pool, actor); err != nil {
-		return nil, err
-	}
 	return s.work(ctx, leadID, rev, actor, "lock", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+		if err := canManage(pool, actor); err != nil {
+			return nil, err
+		}
 		l.Locked = locked
 		return []LeadEvent{NewEvent(EventLocked, actor, now, "locked", strconv.FormatBool(locked))}, nil
 	})
