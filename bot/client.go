@@ -14,6 +14,7 @@ import (
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 	larkcontact "github.com/larksuite/oapi-sdk-go/v3/service/contact/v3"
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/baton-crm/baton/crm"
 )
@@ -36,6 +37,7 @@ type Client struct {
 
 	names   *ttlCache[string]
 	members *ttlCache[[]string]
+	flight  singleflight.Group // one Lark request per key for concurrent cache misses
 
 	botMu     sync.Mutex
 	botOpenID string

@@ -12,11 +12,20 @@ import (
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
 )
 
-// UserName returns the user's display name, cached for an hour.
+// UserName returns the user's display name, cached for an hour. Concurrent misses for one user share a
+// single request.
 func (c *Client) UserName(ctx context.Context, openID string) (string, error) {
 	if n, ok := c.names.get(openID); ok {
 		return n, nil
 	}
+	v, err, _ := c.flight.Do("user:"+openID, func() (any, error) { return c.fetchUserName(ctx, openID) })
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+func (c *Client) fetchUserName(ctx context.Context, openID string) (string, error) {
 	req := larkcontact.NewGetUserReqBuilder().UserId(openID).UserIdType("open_id").Build()
 	var name string
 	err := c.do(ctx, call{op: "user", keys: c.rateKeys(), attrs: []any{"open_id", openID}},
@@ -38,11 +47,20 @@ func (c *Client) UserName(ctx context.Context, openID string) (string, error) {
 }
 
 // ChatMembers returns the open_ids of a chat's human members (Lark leaves bots out), all pages, cached
-// for five minutes. The bot must be in the chat.
+// for five minutes. The bot must be in the chat. Concurrent misses (fifty reps tapping Claim on a cold
+// cache) share a single listing.
 func (c *Client) ChatMembers(ctx context.Context, chatID string) ([]string, error) {
 	if ids, ok := c.members.get(chatID); ok {
 		return slices.Clone(ids), nil
 	}
+	v, err, _ := c.flight.Do("members:"+chatID, func() (any, error) { return c.fetchChatMembers(ctx, chatID) })
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(v.([]string)), nil
+}
+
+func (c *Client) fetchChatMembers(ctx context.Context, chatID string) ([]string, error) {
 	var ids []string
 	pageToken := ""
 	for page := 0; ; page++ {

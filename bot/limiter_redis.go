@@ -45,7 +45,16 @@ type redisLimiter struct {
 	fallback *localLimiter
 	log      *slog.Logger
 	degraded atomic.Bool
+	// degradedUntil (unix ns) skips Redis after a failure, so a hung Redis costs one timeout per period.
+	degradedUntil atomic.Int64
 }
+
+// redisCallTimeout bounds one limiter or token-cache round trip; a healthy Redis answers in well under a
+// millisecond.
+const redisCallTimeout = 250 * time.Millisecond
+
+// degradedFor is how long pacing stays in process after Redis failed to answer.
+const degradedFor = 5 * time.Second
 
 func newRedisLimiter(rdb redis.UniversalClient, appID string, log *slog.Logger) *redisLimiter {
 	return &redisLimiter{
@@ -64,11 +73,18 @@ func (l *redisLimiter) wait(ctx context.Context, keys []rateKey) error {
 		args = append(args, k.interval.Microseconds(), int64(k.burst-1)*k.interval.Microseconds())
 	}
 	for {
-		us, err := gcraScript.Run(ctx, l.rdb, names, args...).Int64()
+		if time.Now().UnixNano() < l.degradedUntil.Load() {
+			return l.fallback.wait(ctx, keys)
+		}
+		rctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
+		us, err := gcraScript.Run(rctx, l.rdb, names, args...).Int64()
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("wait for rate limit: %w", ctx.Err())
 			}
+			// A Redis that hangs must not hold up every Lark call: pace in process for a while, then retry.
+			l.degradedUntil.Store(time.Now().Add(degradedFor).UnixNano())
 			if !l.degraded.Swap(true) {
 				l.log.Warn("lark rate limiter falls back to in-process pacing", "error", err)
 			}

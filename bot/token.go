@@ -107,6 +107,8 @@ const tokenKeyPrefix = "baton:lark:token:"
 
 // Set stores value under key for ttl.
 func (r *redisTokenCache) Set(ctx context.Context, key, value string, ttl time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
+	defer cancel()
 	if err := r.rdb.Set(ctx, tokenKeyPrefix+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("cache lark token: %w", err)
 	}
@@ -115,6 +117,8 @@ func (r *redisTokenCache) Set(ctx context.Context, key, value string, ttl time.D
 
 // Get returns the value under key, or "" (and no error) when there is none.
 func (r *redisTokenCache) Get(ctx context.Context, key string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
+	defer cancel()
 	v, err := r.rdb.Get(ctx, tokenKeyPrefix+key).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
@@ -131,6 +135,8 @@ return 0`)
 
 // forget deletes key only while it still holds value, so a replica does not drop a newer token.
 func (r *redisTokenCache) forget(ctx context.Context, key, value string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
+	defer cancel()
 	if err := forgetScript.Run(ctx, r.rdb, []string{tokenKeyPrefix + key}, value).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("forget lark token: %w", err)
 	}

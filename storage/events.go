@@ -118,10 +118,15 @@ func (db *DB) UnsyncedLeads(ctx context.Context, olderThan time.Time, limit int)
 	lagging := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
 		Where("cards_rev < rev").Where("updated_at < ?", t)
 	// Driven from the small partial index of undelivered events, not from every old lead.
-	pending := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").
-		Where("updated_at < ?", t).
-		Where("id IN (?)", db.rd.NewSelect().Model((*eventRow)(nil)).Column("lead_id").
-			Where("notify").Where("notified_at IS NULL"))
+	undelivered := db.rd.NewSelect().Model((*eventRow)(nil)).Column("lead_id").Where("notify").Where("notified_at IS NULL")
+	pending := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "updated_at").Where("updated_at < ?", t)
+	if db.pg {
+		// PostgreSQL overestimates undelivered events and would hash-join over every lead; an array of
+		// the (few) ids makes it probe the primary key instead.
+		pending = pending.Where("id = ANY(ARRAY(?))", undelivered)
+	} else {
+		pending = pending.Where("id IN (?)", undelivered)
+	}
 	var rows []struct {
 		ID        int64     `bun:"id"`
 		UpdatedAt time.Time `bun:"updated_at"`

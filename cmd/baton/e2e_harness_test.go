@@ -135,7 +135,7 @@ func startBaton(t testing.TB, o e2eOptions) *baton {
 	redisURL := e2eRedis(t)
 
 	emu := larktest.New(larktest.Config{AppID: "cli_e2e_" + strings.ToLower(hex.EncodeToString([]byte(t.Name()))[:12]),
-		AppSecret: "e2e-secret", VerificationToken: "e2e-verify", EncryptKey: "e2e-encrypt-key", TokenExpire: time.Minute})
+		AppSecret: "e2e-secret", VerificationToken: "e2e-verify", EncryptKey: "e2e-encrypt-key", TokenExpire: 2 * time.Hour})
 	t.Cleanup(emu.Close)
 	emu.SetNow(o.clock.Now) // events carry the injected clock's timestamps, as Baton checks them against it
 	var members []string
