@@ -64,6 +64,9 @@ func dial(rawURL string) (*Redis, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse redis url %s: %w", redactURL(rawURL), err)
 		}
+		// Without this go-redis ignores context deadlines, and a hung Redis would hold every request that
+		// enqueues a wake-up for the full read timeout.
+		o.ContextTimeoutEnabled = true
 		return &Redis{
 			Client: redis.NewClient(o),
 			Opt: asynq.RedisClientOpt{
@@ -78,6 +81,7 @@ func dial(rawURL string) (*Redis, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse redis cluster url %s: %w", redactURL(rawURL), err)
 		}
+		o.ContextTimeoutEnabled = true
 		return &Redis{
 			Client: redis.NewClusterClient(o),
 			Opt: asynq.RedisClusterClientOpt{

@@ -284,7 +284,14 @@ func TestFaultKilledMidBurst(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	time.Sleep(time.Second) // a duplicate would be posted right behind the original
+	// A duplicate would be posted right behind the original: wait until Baton has gone quiet.
+	last, since := len(emu.Calls()), time.Now()
+	waitLong(t, time.Minute, "Baton to stop calling Lark", func() string { return tailFile(logPath) }, func() bool {
+		if n := len(emu.Calls()); n != last {
+			last, since = n, time.Now()
+		}
+		return time.Since(since) >= 2*time.Second
+	})
 	got := cards()
 	bad := 0
 	for _, id := range ids {

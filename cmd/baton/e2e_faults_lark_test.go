@@ -62,6 +62,7 @@ func TestFaultLarkStorm(t *testing.T) {
 	})
 	b.wait("the owner's DM card", func() bool { return len(b.dmCards(repID(1))) >= 1 })
 	b.sweep()
+	b.waitIdle(2 * time.Second)
 
 	checkOneCardEach(t, b.emu, salesChat, ids)
 	if n := len(b.cardsIn(salesChat)); n != 1+len(ids) {

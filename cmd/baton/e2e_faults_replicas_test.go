@@ -97,6 +97,7 @@ func TestFaultTwoReplicas(t *testing.T) {
 		return len(poolCardsPerLead(a.emu, salesChat)) >= n
 	})
 	a.settle()
+	a.waitIdle(time.Second)
 	checkOneCardEach(t, a.emu, salesChat, ids)
 	if got := len(a.cardsIn(salesChat)); got != n {
 		t.Errorf("%d cards in the pool chat, want %d", got, n)
@@ -117,6 +118,7 @@ func TestFaultTwoReplicas(t *testing.T) {
 		return len(a.dmCards(managerID)) >= n
 	})
 	a.settle()
+	a.waitIdle(time.Second)
 	if got := len(a.dmCards(managerID)); got != n {
 		t.Errorf("manager got %d escalation cards for %d leads, want one each", got, n)
 	}
@@ -144,7 +146,7 @@ func TestFaultTwoReplicasOneDigest(t *testing.T) {
 		b.enqueueRaw(jobs.TypeDigest, jobs.QueueLow, nil)
 	}
 	a.settle()
-	b.settle()
+	a.waitIdle(time.Second)
 	if got := len(a.dmCards(managerID)); got != 1 {
 		t.Errorf("manager got %d digest cards for one week, want 1\nlogs:\n%s", got, tail(a.logs.String()+b.logs.String(), 3000))
 	}
@@ -157,6 +159,7 @@ func TestFaultTwoReplicasOneDigest(t *testing.T) {
 	a.clock.Advance(time.Hour)
 	a.enqueueRaw(jobs.TypeDigest, jobs.QueueLow, nil)
 	a.settle()
+	a.waitIdle(time.Second)
 	if got := len(a.dmCards(managerID)); got != 1 {
 		t.Errorf("after a second tick in the same week the manager has %d digest cards, want 1", got)
 	}
