@@ -20,6 +20,8 @@ func Commands() []Command {
 		{"/insight", []string{"/洞察"}, "（运营频道）给客户、活动或来源添加标签和洞察", "(ops channels) Add tags and a note to a customer, campaign or source",
 			"/insight campaign:双11 #预算充足 大部分来自华东制造业"},
 		{"/insights", []string{"/查看洞察"}, "查看客户或活动的洞察", "List the insights on a customer or campaign", "/insights campaign:双11"},
+		{"/digest", []string{"/周报"}, "线索周报（主管）：本周至今、上周或指定周", "Lead digest (managers): this week so far, last week or a given week",
+			"/digest east last week"},
 		{"/route", []string{"/路由"}, "查看一条线索会进入哪个线索池、分给谁", "Explain which pool and rep a lead would go to",
 			"/route source=web-form campaign=双11"},
 		{"/away", []string{"/请假"}, "暂停自动分配给我", "Pause automatic assignment to me", "/away"},

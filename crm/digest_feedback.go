@@ -113,12 +113,8 @@ func (s *Service) PostFeedbackSummary(ctx context.Context, now time.Time) error 
 	if err != nil {
 		return fmt.Errorf("feedback figures: %w", err)
 	}
-	r, err := s.digestRenderer()
-	if err != nil {
-		return err
-	}
 	loc := s.location()
-	card := r.FeedbackCard(SummarizeFeedback(cur.Rows, prev.Rows, since.In(loc), now.In(loc)))
+	card := s.Renderer.FeedbackCard(SummarizeFeedback(cur.Rows, prev.Rows, since.In(loc), now.In(loc)))
 	for _, rc := range to {
 		if _, err := s.Messenger.Send(ctx, rc, Outgoing{Card: card}, "feedback-"+cur.Mark+"-"+rc.ChatID+rc.OpenID); err != nil {
 			return fmt.Errorf("send feedback summary: %w", err)

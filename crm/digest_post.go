@@ -91,11 +91,7 @@ func (s *Service) postDigest(ctx context.Context, pools []*Pool, week Week, now 
 	if err != nil {
 		return err
 	}
-	r, err := s.digestRenderer()
-	if err != nil {
-		return err
-	}
-	card := r.DigestCard(d)
+	card := s.Renderer.DigestCard(d)
 	for _, rc := range uniqueRecipients(to) {
 		if _, err := s.Messenger.Send(ctx, rc, Outgoing{Card: card}, "digest-"+scope+"-"+week.String()+"-"+rc.ChatID+rc.OpenID); err != nil {
 			return fmt.Errorf("send digest %s: %w", key, err)
@@ -144,9 +140,12 @@ func (s *Service) Digest(ctx context.Context, actor, pool, weekArg string) (*Dig
 
 // digest computes the figures of week and of the week before for pools.
 func (s *Service) digest(ctx context.Context, pools []*Pool, all bool, week Week, now time.Time) (*Digest, error) {
-	keys := make([]string, len(pools))
-	for i, p := range pools {
-		keys[i] = p.Key
+	var keys []string // nil: every pool, including ones since removed from the configuration
+	if !all {
+		keys = make([]string, len(pools))
+		for i, p := range pools {
+			keys[i] = p.Key
+		}
 	}
 	cur, err := s.Digests.DigestFigures(ctx, DigestQuery{Pools: keys, Start: week.Start, End: minTime(week.End, maxTime(now, week.Start))})
 	if err != nil {
@@ -158,14 +157,6 @@ func (s *Service) digest(ctx context.Context, pools []*Pool, all bool, week Week
 		return nil, fmt.Errorf("digest figures %s: %w", prevWeek, err)
 	}
 	return &Digest{Pools: pools, AllPools: all, Week: week, Now: now, Figures: cur, Prev: prev}, nil
-}
-
-func (s *Service) digestRenderer() (DigestRenderer, error) {
-	r, ok := s.Renderer.(DigestRenderer)
-	if !ok {
-		return nil, Errorf(EINTERNAL, "the card renderer cannot draw digests")
-	}
-	return r, nil
 }
 
 func (s *Service) allPools() []*Pool {

@@ -179,4 +179,5 @@ type Renderer interface {
 	OwnerCard(v LeadView) []byte
 	// EventCard is the message an event with Notify set sends (a touch DM, a reminder, an escalation…).
 	EventCard(v LeadView, e LeadEvent) []byte
+	DigestRenderer
 }

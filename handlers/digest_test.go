@@ -12,13 +12,17 @@ import (
 	"github.com/baton-crm/baton/crm"
 )
 
-// digestFigures is a crm.DigestStore whose every week had q.Pools' count of new leads times ten, so the
-// card shows which pools it covers.
+// digestFigures is a crm.DigestStore whose every week had ten new leads per pool in q.Pools, or 99 over
+// every pool, so the card shows what it covers.
 type digestFigures struct{ queries []crm.DigestQuery }
 
 func (d *digestFigures) DigestFigures(_ context.Context, q crm.DigestQuery) (*crm.DigestFigures, error) {
 	d.queries = append(d.queries, q)
-	return &crm.DigestFigures{NewLeads: 10 * len(q.Pools)}, nil
+	n := 10 * len(q.Pools)
+	if q.Pools == nil {
+		n = 99
+	}
+	return &crm.DigestFigures{NewLeads: n}, nil
 }
 func (d *digestFigures) FeedbackFigures(context.Context, time.Time, time.Time) (*crm.FeedbackFigures, error) {
 	return &crm.FeedbackFigures{}, nil
@@ -67,7 +71,7 @@ func TestDigestCommand(t *testing.T) {
 		pools                   string   // pools the figures were read for ("" when none were read)
 		from                    string   // local start of the week read
 	}{
-		{"dm, every pool", "oc_dm", "ou_boss", "/digest", []string{"周报 · 全部线索池 · 2026-W48", "截至 11-26 15:00", "**新线索** 20"}, "east,west", "2026-11-23"},
+		{"dm, every pool", "oc_dm", "ou_boss", "/digest", []string{"周报 · 全部线索池 · 2026-W48", "截至 11-26 15:00", "**新线索** 99"}, "(all)", "2026-11-23"},
 		{"in the pool group", "oc_east", "ou_boss", "/周报", []string{"周报 · 华东线索池 · 2026-W48"}, "east", "2026-11-23"},
 		{"pool and week", "oc_dm", "ou_boss", "/digest west last week", []string{"周报 · 华西线索池 · 2026-W47"}, "west", "2026-11-16"},
 		{"pool by name, iso week", "oc_dm", "ou_boss", "/digest 华东线索池 2026-W40", []string{"2026-W40"}, "east", "2026-09-28"},
@@ -96,7 +100,11 @@ func TestDigestCommand(t *testing.T) {
 				t.Fatal("no figures were read")
 			}
 			q := store.queries[0]
-			if got := strings.Join(q.Pools, ","); got != tc.pools {
+			got := strings.Join(q.Pools, ",")
+			if q.Pools == nil {
+				got = "(all)"
+			}
+			if got != tc.pools {
 				t.Errorf("pools = %s, want %s", got, tc.pools)
 			}
 			if got := q.Start.In(h.Service.Settings.Location).Format("2006-01-02 15:04"); got != tc.from+" 00:00" {

@@ -24,7 +24,7 @@ func stageRank(expr string) string {
 // every stage move is in the timeline, and a first contact without a stage move counts as contacted.
 func (db *DB) digestFunnel(ctx context.Context, dq *digestQuery, f *crm.DigestFigures) error {
 	reached := make([]int, len(funnelStages))
-	err := db.each(ctx, dq, `SELECT r, count(*) FROM (
+	err := db.eachRow(ctx, dq, `SELECT r, count(*) FROM (
 			SELECT x.lead_id, max(x.r) AS r FROM (
 				SELECT l.id AS lead_id, 0 AS r FROM leads l
 				WHERE {pool} AND l.created_at >= ? AND l.created_at < ?
@@ -53,7 +53,7 @@ func (db *DB) digestFunnel(ctx context.Context, dq *digestQuery, f *crm.DigestFi
 	for i, st := range funnelStages {
 		f.Funnel[i] = crm.StageCount{Stage: st, Count: reached[i]}
 	}
-	return db.each(ctx, dq, `SELECT count(*) FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?
+	return db.eachRow(ctx, dq, `SELECT count(*) FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?
 		AND l.stage = 'lost' AND l.closed_at < ?`, []any{dq.start, dq.end, dq.end}, func(r *sql.Rows) error {
 		return r.Scan(&f.CohortLost)
 	})
@@ -61,7 +61,7 @@ func (db *DB) digestFunnel(ctx context.Context, dq *digestQuery, f *crm.DigestFi
 
 // digestCloses: leads won or lost in the range, revenue, and the lost reasons.
 func (db *DB) digestCloses(ctx context.Context, dq *digestQuery, f *crm.DigestFigures) error {
-	err := db.each(ctx, dq, `SELECT l.stage, l.lost_reason, count(*), COALESCE(sum(l.value), 0) FROM leads l
+	err := db.eachRow(ctx, dq, `SELECT l.stage, l.lost_reason, count(*), COALESCE(sum(l.value), 0) FROM leads l
 		WHERE {pool} AND l.closed_at >= ? AND l.closed_at < ? AND l.stage IN ('won', 'lost')
 		GROUP BY l.stage, l.lost_reason`, []any{dq.start, dq.end}, func(r *sql.Rows) error {
 		var stage, reason string
@@ -85,9 +85,8 @@ func (db *DB) digestCloses(ctx context.Context, dq *digestQuery, f *crm.DigestFi
 
 // digestQuality: quality verdicts given in the range, per source of the lead.
 func (db *DB) digestQuality(ctx context.Context, dq *digestQuery, f *crm.DigestFigures) error {
-	return db.each(ctx, dq, `SELECT l.source, e.data->>'quality', count(*) FROM lead_events e JOIN leads l ON l.id = e.lead_id
-		WHERE e.kind = 'feedback' AND e.at >= ? AND e.at < ? AND {pool}
-		GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`, []any{dq.start, dq.end}, func(r *sql.Rows) error {
+	return db.eachRow(ctx, dq, `SELECT l.source, e.data->>'quality', count(*) FROM lead_events e JOIN leads l ON l.id = e.lead_id
+		WHERE `+dq.eventsIn("'feedback'")+` GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`, []any{dq.start, dq.end}, func(r *sql.Rows) error {
 		var q crm.QualityCount
 		var quality sql.NullString
 		if err := r.Scan(&q.Source, &quality, &q.Count); err != nil {
@@ -110,7 +109,7 @@ func (db *DB) digestLeaders(ctx context.Context, dq *digestQuery, f *crm.DigestF
 		by[id].Contacts += contacts
 		by[id].Wins += wins
 	}
-	err := db.each(ctx, dq, `SELECT l.to_owner, count(*) FROM lead_owners l
+	err := db.eachRow(ctx, dq, `SELECT l.to_owner, count(*) FROM lead_owners l
 		WHERE {pool} AND l.at >= ? AND l.at < ? AND l.to_owner IS NOT NULL GROUP BY l.to_owner`,
 		[]any{dq.start, dq.end}, func(r *sql.Rows) error {
 			var id string
@@ -124,7 +123,7 @@ func (db *DB) digestLeaders(ctx context.Context, dq *digestQuery, f *crm.DigestF
 	if err != nil {
 		return err
 	}
-	err = db.each(ctx, dq, `SELECT l.owner_id,
+	err = db.eachRow(ctx, dq, `SELECT l.owner_id,
 			sum(CASE WHEN l.first_contact_at >= ? AND l.first_contact_at < ? THEN 1 ELSE 0 END),
 			sum(CASE WHEN l.stage = 'won' AND l.closed_at >= ? AND l.closed_at < ? THEN 1 ELSE 0 END)
 		FROM leads l WHERE {pool} AND l.owner_id IS NOT NULL

@@ -20,20 +20,24 @@ func (db *DB) digestTags(ctx context.Context, dq *digestQuery, f *crm.DigestFigu
 		each, tag = "json_each(i.tags) AS t", "t.value"
 	}
 	f.InsightTags = []crm.KeyCount{}
-	err := db.each(ctx, dq, `SELECT `+tag+`, count(*) FROM insights i, `+each+`
-		WHERE i.created_at >= ? AND i.created_at < ? AND (
-			i.customer_id IN (SELECT l.customer_id FROM leads l WHERE {pool})
+	about := `(i.customer_id IN (SELECT l.customer_id FROM leads l WHERE {pool})
 			OR (i.campaign <> '' AND i.campaign IN (SELECT l.campaign FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?))
-			OR (i.source <> '' AND i.source IN (SELECT l.source FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?)))
-		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
-		[]any{dq.start, dq.end, dq.start, dq.end, dq.start, dq.end, maxDigestTags}, func(r *sql.Rows) error {
-			var kc crm.KeyCount
-			if err := r.Scan(&kc.Key, &kc.Count); err != nil {
-				return err
-			}
-			f.InsightTags = append(f.InsightTags, kc)
-			return nil
-		})
+			OR (i.source <> '' AND i.source IN (SELECT l.source FROM leads l WHERE {pool} AND l.created_at >= ? AND l.created_at < ?)))`
+	args := []any{dq.start, dq.end, dq.start, dq.end, dq.start, dq.end, maxDigestTags}
+	if dq.all {
+		about = `(i.customer_id IS NOT NULL OR i.campaign <> '' OR i.source <> '')`
+		args = []any{dq.start, dq.end, maxDigestTags}
+	}
+	err := db.eachRow(ctx, dq, `SELECT `+tag+`, count(*) FROM insights i, `+each+`
+		WHERE i.created_at >= ? AND i.created_at < ? AND `+about+`
+		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, args, func(r *sql.Rows) error {
+		var kc crm.KeyCount
+		if err := r.Scan(&kc.Key, &kc.Count); err != nil {
+			return err
+		}
+		f.InsightTags = append(f.InsightTags, kc)
+		return nil
+	})
 	// Ties are ordered in Go: PostgreSQL's collation and SQLite's byte order disagree on mixed scripts.
 	sortCounts(f.InsightTags)
 	return err

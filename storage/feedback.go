@@ -16,7 +16,7 @@ import (
 // FeedbackFigures rolls up the leads created in [since, until) per source and campaign: how far sales took
 // them and what sales said about them (quality verdicts and lost reasons) before until.
 func (db *DB) FeedbackFigures(ctx context.Context, since, until time.Time) (*crm.FeedbackFigures, error) {
-	dq := &digestQuery{pool: "1=1", start: utc(since), end: utc(until)}
+	dq := &digestQuery{all: true, pool: "1=1", start: utc(since), end: utc(until)}
 	type key struct{ s, c string }
 	out := &crm.FeedbackFigures{}
 	idx := map[key]int{}
@@ -24,7 +24,7 @@ func (db *DB) FeedbackFigures(ctx context.Context, since, until time.Time) (*crm
 		return `sum(CASE WHEN EXISTS (SELECT 1 FROM lead_events e WHERE e.lead_id = l.id AND e.kind = 'feedback'
 			AND e.at < ? AND e.data->>'quality' = '` + string(q) + `') THEN 1 ELSE 0 END)`
 	}
-	err := db.each(ctx, dq, `SELECT l.source, l.campaign, count(*),
+	err := db.eachRow(ctx, dq, `SELECT l.source, l.campaign, count(*),
 			sum(CASE WHEN EXISTS (SELECT 1 FROM lead_owners o WHERE o.lead_id = l.id AND o.to_owner IS NOT NULL
 				AND o.at < ?) THEN 1 ELSE 0 END),
 			sum(CASE WHEN l.first_contact_at < ? OR l.stage IN ('contacted', 'qualified', 'proposal', 'won') THEN 1 ELSE 0 END),
@@ -49,7 +49,7 @@ func (db *DB) FeedbackFigures(ctx context.Context, since, until time.Time) (*crm
 	if err != nil {
 		return nil, fmt.Errorf("feedback roll-up: %w", err)
 	}
-	err = db.each(ctx, dq, `SELECT l.source, l.campaign, l.lost_reason, count(*) FROM leads l
+	err = db.eachRow(ctx, dq, `SELECT l.source, l.campaign, l.lost_reason, count(*) FROM leads l
 		WHERE l.created_at >= ? AND l.created_at < ? AND l.stage = 'lost' AND l.closed_at < ?
 		GROUP BY l.source, l.campaign, l.lost_reason`, []any{dq.start, dq.end, dq.end}, func(r *sql.Rows) error {
 		var s, c string
@@ -69,7 +69,7 @@ func (db *DB) FeedbackFigures(ctx context.Context, since, until time.Time) (*crm
 		sortCounts(out.Rows[i].LostReasons)
 	}
 	// The mark: the newest verdict (quality feedback or a loss) on the window's leads.
-	err = db.each(ctx, dq, `SELECT max(e.id) FROM lead_events e JOIN leads l ON l.id = e.lead_id
+	err = db.eachRow(ctx, dq, `SELECT max(e.id) FROM lead_events e JOIN leads l ON l.id = e.lead_id
 		WHERE l.created_at >= ? AND l.created_at < ? AND e.at < ?
 			AND (e.kind = 'feedback' OR (e.kind = 'stage_changed' AND e.data->>'to' = 'lost'))`,
 		[]any{dq.start, dq.end, dq.end}, func(r *sql.Rows) error {
