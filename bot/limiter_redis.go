@@ -49,9 +49,10 @@ type redisLimiter struct {
 	degradedUntil atomic.Int64
 }
 
-// redisCallTimeout bounds one limiter or token-cache round trip; a healthy Redis answers in well under a
-// millisecond.
-const redisCallTimeout = 250 * time.Millisecond
+// redisCallTimeout bounds one limiter or token-cache round trip. A healthy Redis answers in well under a
+// millisecond, but a burst of callers can queue for pool connections; a second leaves room for that while
+// a hung Redis still cannot eat a card callback's 2.5-second budget.
+const redisCallTimeout = time.Second
 
 // degradedFor is how long pacing stays in process after Redis failed to answer.
 const degradedFor = 5 * time.Second
