@@ -25,6 +25,9 @@ OUT=${BATON_BENCH_OUT:-bench-results/$(date -u +%Y%m%dT%H%M%SZ).txt}
 mkdir -p "$(dirname "$OUT")"
 : >"$OUT"
 
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+
 section() { printf '\n==> %s\n' "$*" | tee -a "$OUT"; }
 note() { printf '    %s\n' "$*" | tee -a "$OUT"; }
 die() {
@@ -52,20 +55,6 @@ PG_BIN=""
 PG_PID=""
 REDIS_PID=""
 
-stop_pid() {
-	local pid=$1 sig=$2
-	kill -0 "$pid" 2>/dev/null || {
-		wait "$pid" 2>/dev/null || true
-		return
-	}
-	kill "-$sig" "$pid" 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local status=$?
@@ -83,36 +72,8 @@ trap 'exit 143' TERM
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")
 chmod 755 "$TMP" # the postgres user must reach its data dir inside
 
-own_session() {
-	if command -v setsid >/dev/null; then
-		exec setsid "$@"
-	fi
-	exec "$@"
-}
 
-# as_pg runs a PostgreSQL program in place of the current process, as the postgres user when root.
-as_pg() {
-	cd /
-	if [ "$(id -u)" -ne 0 ]; then
-		own_session "$@"
-	elif command -v setpriv >/dev/null; then
-		own_session setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
-	else
-		own_session runuser -u postgres -- "$@"
-	fi
-}
 
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	die "no free loopback port found"
-}
 
 # wait_until CHECK... polls CHECK for up to 30 s.
 wait_until() {
@@ -123,13 +84,6 @@ wait_until() {
 	return 1
 }
 
-pg_bindir() {
-	if [ -x /usr/lib/postgresql/15/bin/postgres ]; then
-		echo /usr/lib/postgresql/15/bin
-		return
-	fi
-	printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1
-}
 
 start_postgres() {
 	PG_BIN=$(pg_bindir)
