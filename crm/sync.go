@@ -34,10 +34,31 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 			return err
 		}
 	}
+	// Notifications do not wait for the cards: a card Lark will not update (older than 14 days, recalled)
+	// must not hold back a follow-up reminder or a recycle warning.
+	errNotify := s.deliverPending(ctx, v, cs)
 	if err := errors.Join(errPool, errOwner); err != nil {
-		return fmt.Errorf("sync cards of lead %d: %w", leadID, err)
+		return errors.Join(fmt.Errorf("sync cards of lead %d: %w", leadID, err), errNotify)
 	}
-	return s.deliverPending(ctx, v, cs)
+	return errNotify
+}
+
+// permanent reports whether a Lark error will not go away by retrying (the message was recalled, is past
+// Lark's 14-day update window, the bot left the chat). Errors that do not say are treated as temporary.
+func permanent(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && !t.Temporary()
+}
+
+// updateOrForget patches a card; when Lark refuses for good, it reports false so the caller posts a fresh
+// card instead of retrying a patch that can never succeed.
+func (s *Service) updateOrForget(ctx context.Context, leadID int64, messageID string, card []byte) (bool, error) {
+	err := s.Messenger.UpdateCard(ctx, messageID, card)
+	if err != nil && permanent(err) {
+		s.logger().Warn("card can no longer be updated; posting a fresh one", "lead_id", leadID, "message_id", messageID, "error", err)
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (s *Service) syncPoolCard(ctx context.Context, v LeadView, cs *CardState) error {
@@ -63,8 +84,20 @@ func (s *Service) syncPoolCard(ctx context.Context, v LeadView, cs *CardState) e
 		}
 		cs.PoolMessageID, cs.PoolCardEpoch = id, l.PoolEpoch
 	case cs.PoolMessageID != "" && cs.CardsRev < l.Rev:
-		if err := s.Messenger.UpdateCard(ctx, cs.PoolMessageID, s.Renderer.PoolCard(v)); err != nil {
+		ok, err := s.updateOrForget(ctx, l.ID, cs.PoolMessageID, s.Renderer.PoolCard(v))
+		if err != nil {
 			return fmt.Errorf("update pool card: %w", err)
+		}
+		if !ok && l.Open() && !l.Owned() {
+			// The lead still waits in the pool: it needs a card people can tap.
+			key := fmt.Sprintf("pool-%d-%d-r%d", l.ID, l.PoolEpoch, l.Rev)
+			id, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, Outgoing{Card: s.Renderer.PoolCard(v)}, key)
+			if err != nil {
+				return fmt.Errorf("repost pool card: %w", err)
+			}
+			cs.PoolMessageID = id
+		} else if !ok {
+			cs.PoolMessageID = ""
 		}
 	}
 	return nil
@@ -82,17 +115,28 @@ func (s *Service) syncOwnerCard(ctx context.Context, v LeadView, cs *CardState) 
 	}
 	switch {
 	case l.Owned() && cs.OwnerMessageID == "" && l.Open():
-		key := fmt.Sprintf("owner-%d-%s-%d", l.ID, l.OwnerID, l.ClaimedAt.UnixMilli())
-		id, err := s.Messenger.Send(ctx, Recipient{OpenID: l.OwnerID}, Outgoing{Card: s.Renderer.OwnerCard(v)}, key)
-		if err != nil {
-			return fmt.Errorf("send owner card: %w", err)
-		}
-		cs.OwnerMessageID, cs.OwnerCardFor = id, l.OwnerID
+		return s.sendOwnerCard(ctx, v, cs, fmt.Sprintf("owner-%d-%s-%d", l.ID, l.OwnerID, l.ClaimedAt.UnixMilli()))
 	case cs.OwnerMessageID != "" && cs.CardsRev < l.Rev:
-		if err := s.Messenger.UpdateCard(ctx, cs.OwnerMessageID, s.Renderer.OwnerCard(v)); err != nil {
+		ok, err := s.updateOrForget(ctx, l.ID, cs.OwnerMessageID, s.Renderer.OwnerCard(v))
+		if err != nil {
 			return fmt.Errorf("update owner card: %w", err)
 		}
+		if !ok {
+			cs.OwnerMessageID, cs.OwnerCardFor = "", ""
+			if l.Owned() && l.Open() {
+				return s.sendOwnerCard(ctx, v, cs, fmt.Sprintf("owner-%d-%s-%d-r%d", l.ID, l.OwnerID, l.ClaimedAt.UnixMilli(), l.Rev))
+			}
+		}
 	}
+	return nil
+}
+
+func (s *Service) sendOwnerCard(ctx context.Context, v LeadView, cs *CardState, key string) error {
+	id, err := s.Messenger.Send(ctx, Recipient{OpenID: v.Lead.OwnerID}, Outgoing{Card: s.Renderer.OwnerCard(v)}, key)
+	if err != nil {
+		return fmt.Errorf("send owner card: %w", err)
+	}
+	cs.OwnerMessageID, cs.OwnerCardFor = id, v.Lead.OwnerID
 	return nil
 }
 
@@ -105,7 +149,12 @@ func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) 
 	}
 	for _, e := range evs {
 		if err := s.deliver(ctx, v, cs, e); err != nil {
-			return fmt.Errorf("deliver %s event %d: %w", e.Kind, e.ID, err)
+			if !permanent(err) {
+				return fmt.Errorf("deliver %s event %d: %w", e.Kind, e.ID, err)
+			}
+			// Retrying cannot help (the person left, the bot was removed from the chat): record it as
+			// handled so the notifications behind it still go out.
+			s.logger().Warn("notification dropped: lark refused it for good", "lead_id", v.Lead.ID, "event_id", e.ID, "kind", e.Kind, "error", err)
 		}
 		if err := s.Leads.MarkNotified(ctx, e.ID, s.now()); err != nil {
 			return err
@@ -131,7 +180,10 @@ func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadE
 		if e.Data["action"] == string(ActionRemindPool) {
 			if cs.PoolMessageID != "" {
 				_, err := s.Messenger.Reply(ctx, cs.PoolMessageID, msg, key("pool"))
-				return err
+				if !permanent(err) {
+					return err
+				}
+				// The card was recalled: remind the chat without a thread.
 			}
 			_, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, msg, key("pool"))
 			return err

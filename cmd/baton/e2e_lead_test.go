@@ -190,3 +190,47 @@ func shanghai(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// TestRecalledCardsAreReplaced: a card Lark will no longer update (recalled, or past the 14-day window) is
+// replaced by a fresh one instead of blocking the lead's cards and notifications forever.
+func TestRecalledCardsAreReplaced(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	id := b.postLead(map[string]any{"name": "撤回", "phone": "13800138055"})
+	pool := b.waitCards(salesChat, 1)[0]
+	b.click(pool.ID, "claim", repID(1))
+	owner := b.waitDMs(repID(1), 1)[0]
+	if !b.emu.Recall(owner.ID) {
+		t.Fatal("recall failed")
+	}
+	// The owner logs a note from the (still visible) pool card's lead: the next sync finds the DM card gone.
+	rev := int64(b.lead(id)["rev"].(float64))
+	resp := b.rawClick(pool.ID, repID(1), map[string]any{"v": 1, "op": "save", "lead": itoa(id), "rev": rev}, map[string]any{"note": "已联系"})
+	if toast, _ := resp["toast"].(map[string]any); toast == nil || toast["type"] != "success" {
+		t.Fatalf("save: %v", resp)
+	}
+	b.wait("a fresh owner card", func() bool {
+		for _, m := range b.dmCards(repID(1)) {
+			if m.ID != owner.ID && strings.Contains(m.Content, "13800138055") {
+				return true
+			}
+		}
+		return false
+	})
+	if !b.emu.Recall(pool.ID) {
+		t.Fatal("recall pool card failed")
+	}
+	// Released to the pool, the lead needs a card people can tap, even though its old one is gone.
+	rev = int64(b.lead(id)["rev"].(float64))
+	resp = b.rawClick(owner.ID, repID(1), map[string]any{"v": 1, "op": "release", "lead": itoa(id), "rev": rev}, nil)
+	if toast, _ := resp["toast"].(map[string]any); toast == nil || toast["type"] != "success" {
+		t.Fatalf("release: %v", resp)
+	}
+	b.wait("a fresh pool card", func() bool {
+		for _, m := range b.cardsIn(salesChat) {
+			if m.ID != pool.ID && strings.Contains(m.Content, `"op":"claim"`) {
+				return true
+			}
+		}
+		return false
+	})
+}
