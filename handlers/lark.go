@@ -173,52 +173,43 @@ func (h *Lark) HandleMenu(ctx context.Context, e bot.MenuEvent) error {
 	return err
 }
 
-func explainZH(ex *crm.RouteExplanation) string {
-	var b strings.Builder
-	if ex.Route.RuleIndex >= 0 {
-		fmt.Fprintf(&b, "命中规则 %d → 线索池「%s」", ex.Route.RuleIndex+1, ex.Pool.Name)
-	} else {
-		fmt.Fprintf(&b, "→ 线索池「%s」", ex.Pool.Name)
-	}
-	for _, m := range ex.Route.Misses {
-		fmt.Fprintf(&b, "\n未命中 %s", m)
-	}
-	if ex.Pool.Mode == crm.ModeAssign {
-		if ex.Assignee != "" {
-			fmt.Fprintf(&b, "\n将分配给 %s", ex.Assignee)
-		} else {
-			b.WriteString("\n当前无人可分配，线索留在池中")
-		}
-		for _, s := range ex.Skipped {
-			fmt.Fprintf(&b, "\n跳过 %s：%s", s.OpenID, s.Reason)
-		}
-	} else {
-		b.WriteString("\n认领模式：卡片发到群里，先到先得")
-	}
-	return b.String()
+// explainWords holds /route's sentences in Chinese [0] and English [1].
+var explainWords = map[string][2]string{
+	"rule":     {"命中规则 %d → 线索池「%s」", "Rule %d matched → pool %s"},
+	"pool":     {"→ 线索池「%s」", "→ pool %s"},
+	"miss":     {"\n未命中 %s", "\nno match: %s"},
+	"assignee": {"\n将分配给 %s", "\nwould go to %s"},
+	"nobody":   {"\n当前无人可分配，线索留在池中", "\nnobody available: the lead would wait in the pool"},
+	"skipped":  {"\n跳过 %s：%s", "\nskipped %s: %s"},
+	"claim":    {"\n认领模式：卡片发到群里，先到先得", "\nclaim mode: a card goes to the group, first tap wins"},
 }
 
-func explainEN(ex *crm.RouteExplanation) string {
+func explainZH(ex *crm.RouteExplanation) string { return explain(ex, 0) }
+func explainEN(ex *crm.RouteExplanation) string { return explain(ex, 1) }
+
+// explain words a routing decision in one language (0 Chinese, 1 English).
+func explain(ex *crm.RouteExplanation, lang int) string {
+	w := func(k string) string { return explainWords[k][lang] }
 	var b strings.Builder
 	if ex.Route.RuleIndex >= 0 {
-		fmt.Fprintf(&b, "Rule %d matched → pool %s", ex.Route.RuleIndex+1, ex.Pool.Name)
+		fmt.Fprintf(&b, w("rule"), ex.Route.RuleIndex+1, ex.Pool.Name)
 	} else {
-		fmt.Fprintf(&b, "→ pool %s", ex.Pool.Name)
+		fmt.Fprintf(&b, w("pool"), ex.Pool.Name)
 	}
 	for _, m := range ex.Route.Misses {
-		fmt.Fprintf(&b, "\nno match: %s", m)
+		fmt.Fprintf(&b, w("miss"), m)
 	}
-	if ex.Pool.Mode == crm.ModeAssign {
-		if ex.Assignee != "" {
-			fmt.Fprintf(&b, "\nwould go to %s", ex.Assignee)
-		} else {
-			b.WriteString("\nnobody available: the lead would wait in the pool")
-		}
-		for _, s := range ex.Skipped {
-			fmt.Fprintf(&b, "\nskipped %s: %s", s.OpenID, s.Reason)
-		}
+	if ex.Pool.Mode != crm.ModeAssign {
+		b.WriteString(w("claim"))
+		return b.String()
+	}
+	if ex.Assignee != "" {
+		fmt.Fprintf(&b, w("assignee"), ex.Assignee)
 	} else {
-		b.WriteString("\nclaim mode: a card goes to the group, first tap wins")
+		b.WriteString(w("nobody"))
+	}
+	for _, sk := range ex.Skipped {
+		fmt.Fprintf(&b, w("skipped"), sk.OpenID, sk.Reason)
 	}
 	return b.String()
 }
