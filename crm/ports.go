@@ -147,8 +147,10 @@ type Directory interface {
 // Scheduler wakes the service up later. Implementations deduplicate by key, so scheduling the same wake-up
 // twice runs it once. Wake-ups are hints: the store holds the truth and a periodic sweep catches any lost one.
 type Scheduler interface {
-	// SyncLead asks for the lead's cards and pending notifications to be delivered soon.
-	SyncLead(ctx context.Context, leadID int64) error
+	// SyncLead asks for the lead's cards and pending notifications to be delivered soon, after the write
+	// that produced revision rev. Each revision gets its own wake-up: one already running may have read the
+	// lead before this write.
+	SyncLead(ctx context.Context, leadID, rev int64) error
 	// WakeLead asks for the lead's timers to be run at t.
 	WakeLead(ctx context.Context, leadID int64, at time.Time, key string) error
 }

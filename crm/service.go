@@ -60,7 +60,7 @@ func (s *Service) afterWrite(ctx context.Context, l *Lead) {
 	if s.Scheduler == nil {
 		return
 	}
-	if err := s.Scheduler.SyncLead(ctx, l.ID); err != nil {
+	if err := s.Scheduler.SyncLead(ctx, l.ID, l.Rev); err != nil {
 		s.logger().Warn("schedule lead sync", "lead_id", l.ID, "error", err)
 	}
 	if !l.NextDueAt.IsZero() {

@@ -118,7 +118,7 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 			err = crm.Bilingual(crm.EFORBIDDEN, "只有认领人可以打开该线索", "Only the owner can open this lead")
 		}
 		if err == nil {
-			err = s.Scheduler.SyncLead(ctx, l.ID)
+			err = s.Scheduler.SyncLead(ctx, l.ID, l.Rev)
 		}
 		return l, noCard, err
 	case cards.OpLeadForm:

@@ -81,7 +81,7 @@ func TestFailedTasksRetryOrArchive(t *testing.T) {
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
 	s := NewScheduler(mustClient(t, r), testLogger(t))
 	for _, id := range []int64{1, 2} {
-		if err := s.SyncLead(context.Background(), id); err != nil {
+		if err := s.SyncLead(context.Background(), id, 1); err != nil {
 			t.Fatalf("SyncLead: %v", err)
 		}
 	}

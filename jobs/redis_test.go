@@ -57,7 +57,7 @@ func TestEmbeddedRedisEndToEnd(t *testing.T) {
 	svc := newFakeService()
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
 	s := NewScheduler(mustClient(t, r), testLogger(t))
-	if err := s.SyncLead(ctx, 1); err != nil {
+	if err := s.SyncLead(ctx, 1, 1); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}
 	svc.wait(t, "SyncLead", 1, 5*time.Second)

@@ -11,15 +11,10 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// syncBucket is the window in which changes to one lead coalesce into one lead:sync task. A change that lands
-// while its bucket's task is already running is picked up by the next change or by the sweep.
-const syncBucket = 100 * time.Millisecond
-
 // Scheduler implements crm.Scheduler on asynq.
 type Scheduler struct {
 	c      *asynq.Client
 	logger *slog.Logger
-	now    func() time.Time
 }
 
 var _ crm.Scheduler = (*Scheduler)(nil)
@@ -31,15 +26,16 @@ const enqueueTimeout = 300 * time.Millisecond
 
 // NewScheduler returns a crm.Scheduler that enqueues on c.
 func NewScheduler(c *asynq.Client, logger *slog.Logger) *Scheduler {
-	return &Scheduler{c: c, logger: orDefault(logger), now: time.Now}
+	return &Scheduler{c: c, logger: orDefault(logger)}
 }
 
-// SyncLead enqueues a lead:sync task. Calls for one lead within the same 100 ms share a task id, so a burst
-// of changes is delivered once.
-func (s *Scheduler) SyncLead(ctx context.Context, leadID int64) error {
+// SyncLead enqueues a lead:sync task for the lead at revision rev. Repeats for one revision run once; a
+// later revision always gets its own task, so a change that lands while an earlier sync is running is never
+// left to the sweep.
+func (s *Scheduler) SyncLead(ctx context.Context, leadID, rev int64) error {
 	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
 	defer cancel()
-	_, err := s.c.EnqueueContext(ctx, newSyncTask(leadID), asynq.TaskID(syncTaskID(leadID, s.now())))
+	_, err := s.c.EnqueueContext(ctx, newSyncTask(leadID), asynq.TaskID(syncTaskID(leadID, rev)))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue sync of lead %d: %w", leadID, err)
 	}

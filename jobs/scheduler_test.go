@@ -28,24 +28,22 @@ func TestSyncLeadRunsHandler(t *testing.T) {
 	svc := newFakeService()
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
 	s := NewScheduler(mustClient(t, r), testLogger(t))
-	if err := s.SyncLead(context.Background(), 42); err != nil {
+	if err := s.SyncLead(context.Background(), 42, 1); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}
 	svc.wait(t, "SyncLead", 42, 5*time.Second)
 }
 
-func TestSyncLeadBurstCoalesces(t *testing.T) {
+func TestSyncLeadOncePerRevision(t *testing.T) {
 	r := MustRedis(t)
 	s := NewScheduler(mustClient(t, r), testLogger(t))
-	fixed := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return fixed.Add(40 * time.Millisecond) }
 	ctx := context.Background()
 	for range 5 {
-		if err := s.SyncLead(ctx, 7); err != nil {
+		if err := s.SyncLead(ctx, 7, 3); err != nil {
 			t.Fatalf("SyncLead: %v", err)
 		}
 	}
-	if err := s.SyncLead(ctx, 8); err != nil { // another lead in the same window is its own task
+	if err := s.SyncLead(ctx, 8, 3); err != nil { // another lead is its own task
 		t.Fatalf("SyncLead: %v", err)
 	}
 	in := mustInspector(t, r)
@@ -54,12 +52,11 @@ func TestSyncLeadBurstCoalesces(t *testing.T) {
 		t.Fatalf("list pending: %v", err)
 	}
 	if len(pending) != 2 {
-		t.Fatalf("pending tasks after a burst = %d, want 2 (one per lead)", len(pending))
+		t.Fatalf("pending tasks after repeats = %d, want 2 (one per lead and revision)", len(pending))
 	}
-
-	// A change after the window gets a task of its own.
-	s.now = func() time.Time { return fixed.Add(140 * time.Millisecond) }
-	if err := s.SyncLead(ctx, 7); err != nil {
+	// A later revision gets a task of its own even while the earlier one is still queued or running:
+	// that task may have read the lead before the new write.
+	if err := s.SyncLead(ctx, 7, 4); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}
 	svc := newFakeService()
@@ -68,7 +65,7 @@ func TestSyncLeadBurstCoalesces(t *testing.T) {
 	eventually(t, 5*time.Second, "two syncs of lead 7", func() bool { return svc.count("SyncLead", 7) == 2 })
 	time.Sleep(500 * time.Millisecond)
 	if n := svc.count("SyncLead", 7); n != 2 {
-		t.Errorf("SyncLead(7) ran %d times, want 2", n)
+		t.Fatalf("lead 7 synced %d times, want 2", n)
 	}
 }
 

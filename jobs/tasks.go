@@ -78,8 +78,6 @@ func ceilSecond(t time.Time) time.Time {
 	return t
 }
 
-func syncTaskID(lead int64, now time.Time) string {
-	return fmt.Sprintf("sync:%d:%d", lead, now.UnixMilli()/syncBucket.Milliseconds())
-}
+func syncTaskID(lead, rev int64) string { return fmt.Sprintf("sync:%d:r%d", lead, rev) }
 
 func timerTaskID(lead int64, key string) string { return fmt.Sprintf("timer:%d:%s", lead, key) }
