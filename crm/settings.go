@@ -15,6 +15,10 @@ type Settings struct {
 	FeedbackSummary Schedule
 }
 
+// ChatSource is the source key of leads entered in chat (/lead and its form). It needs no entry under
+// sources: chat users are already authenticated by Lark.
+const ChatSource = "chat"
+
 // Source is a system that pushes leads, with its credentials.
 type Source struct {
 	Key       string

@@ -11,8 +11,8 @@ import (
 	"github.com/baton-crm/baton/crm"
 )
 
-// ChatSource is the source key of leads entered in chat (/lead and its form).
-const ChatSource = "chat"
+// ChatSource is the source key of leads entered in chat.
+const ChatSource = crm.ChatSource
 
 // Lark handles what arrives from Lark: chat commands, card actions and bot-menu taps. It implements
 // bot.Handler.

@@ -54,7 +54,7 @@ func (p *parser) match(n *yaml.Node, at string, s *crm.Settings, r *crm.Rule) {
 	f := p.fields(n, at, "source", "campaign", "region", "tags")
 	if v, ok := f["source"]; ok {
 		if src, ok := p.str(v.val, v.path); ok {
-			if _, known := s.Source(src); !known && src != "" {
+			if _, known := s.Source(src); !known && src != "" && src != crm.ChatSource {
 				p.errorf(v.val, v.path, "%q is not a source key", v.val.Value)
 			}
 			r.Source = src

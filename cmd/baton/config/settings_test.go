@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,20 @@ func TestParseSettingsErrorsAreFieldErrors(t *testing.T) {
 	want := FieldError{File: "rules.yaml", Line: 1, Path: "timezone", Msg: `"Mars/Olympus" is not an IANA time zone (like Asia/Shanghai)`}
 	if diff := cmp.Diff(want, *fe); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestRoutingAcceptsChatSource(t *testing.T) {
+	t.Parallel()
+	yaml := "pools:\n  - {key: east, name: East, chat_id: oc_x}\nrouting:\n  - {match: {source: chat}, pool: east}\n  - {pool: east}\n"
+	s, err := ParseSettings([]byte(yaml), "baton.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("chat-entered leads cannot be routed: %v", err)
+	}
+	if s.Routing[0].Source != "chat" {
+		t.Fatalf("rule source = %q", s.Routing[0].Source)
+	}
+	if _, err := ParseSettings([]byte(strings.Replace(yaml, "source: chat", "source: chta", 1)), "baton.yaml", func(string) string { return "" }); err == nil {
+		t.Fatal("a misspelt source was accepted")
 	}
 }
