@@ -17,28 +17,31 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // Run `go test ./cards -update` after a deliberate change and review the diff.
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			got := tc.build()
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, got, "", "  "); err != nil {
-				t.Fatalf("card is not JSON: %v\n%s", err, got)
-			}
-			pretty.WriteByte('\n')
-			path := filepath.Join("testdata", tc.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatalf("write golden: %v", err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run go test ./cards -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), pretty.String()); diff != "" {
-				t.Errorf("%s differs from its golden file (-want +got):\n%s", tc.name, diff)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { compareGolden(t, tc.name, tc.build()) })
+	}
+}
+
+// compareGolden checks got against testdata/<name>.golden.json, or rewrites the file under -update.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		t.Fatalf("card is not JSON: %v\n%s", err, got)
+	}
+	pretty.WriteByte('\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+			t.Fatalf("write golden: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test ./cards -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), pretty.String()); diff != "" {
+		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
 	}
 }
 

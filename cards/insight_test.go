@@ -1,10 +1,6 @@
 package cards
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,25 +51,7 @@ func TestInsightGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.build()
 			checkCard(t, tc.name, got)
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, got, "", "  "); err != nil {
-				t.Fatalf("card is not JSON: %v\n%s", err, got)
-			}
-			pretty.WriteByte('\n')
-			path := filepath.Join("testdata", tc.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatalf("write golden: %v", err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run go test ./cards -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), pretty.String()); diff != "" {
-				t.Errorf("%s differs from its golden file (-want +got):\n%s", tc.name, diff)
-			}
+			compareGolden(t, tc.name, got)
 			if tc.group {
 				for _, secret := range []string{fullPhone, nationalPhone, fullEmail} {
 					if strings.Contains(string(got), secret) {
