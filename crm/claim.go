@@ -23,6 +23,11 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 	if err != nil {
 		return nil, err
 	}
+	// Most taps in a claim storm lose: refuse those the lead already answers (taken, closed, not a member)
+	// before opening a transaction. The rules run again inside it, on the locked state.
+	if l.Owned() || !l.Open() || !member {
+		return nil, fmt.Errorf("claim lead %d: %w", leadID, CheckClaim(pool, l, actor, member, MemberStats{}, now))
+	}
 	l, err = s.Leads.ClaimLead(ctx, leadID, rev, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
 		if err := CheckClaim(pool, l, actor, member, st, now); err != nil {
 			return nil, err
