@@ -52,8 +52,19 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 
 	var stops []func()
 	defer func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
+		// Workers drain their tasks, but a Redis that hangs can hold asynq's shutdown; the process must still
+		// exit in bounded time (a task cut short is redelivered: handlers are safe to run twice).
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := len(stops) - 1; i >= 0; i-- {
+				stops[i]()
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+			a.log.Warn("workers did not stop in time; exiting anyway", "grace_s", shutdownGrace.Seconds())
 		}
 	}()
 	if a.cfg.HasRole(config.RoleWorker) {
