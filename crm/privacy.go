@@ -88,8 +88,14 @@ func (s *Service) EraseCustomer(ctx context.Context, contact string) (int, error
 		return 0, fmt.Errorf("erase customer %d: %w", id, err)
 	}
 	s.logger().Info("customer erased", "customer_id", id, "leads", len(leads))
-	// Cards still showing the customer are redrawn without the erased fields.
-	for _, l := range leads {
+	// Cards still showing the customer are redrawn without the erased fields. The erasure bumped each lead's
+	// revision, so the wake-up must carry the new one.
+	for _, old := range leads {
+		l, err := s.Leads.Lead(ctx, old.ID)
+		if err != nil {
+			s.logger().Warn("redraw erased lead", "lead_id", old.ID, "error", err)
+			continue
+		}
 		s.afterWrite(ctx, l)
 	}
 	return len(leads), nil
