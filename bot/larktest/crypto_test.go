@@ -22,8 +22,10 @@ func TestCryptoAgreesWithSDK(t *testing.T) {
 		if err != nil || !bytes.Equal(back, plain) {
 			t.Fatalf("own decrypt: %v %s", err, back)
 		}
-		if _, err := decryptEvent(key+"x", enc); err == nil {
-			t.Fatal("decrypt with the wrong key succeeded")
+		// A wrong key yields garbage; its padding still checks out about one time in 256, so the test is that
+		// the plaintext never comes back, not that an error always does.
+		if wrong, err := decryptEvent(key+"x", enc); err == nil && bytes.Equal(wrong, plain) {
+			t.Fatal("decrypt with the wrong key recovered the plaintext")
 		}
 	}
 	body := []byte(`{"encrypt":"abc"}`)

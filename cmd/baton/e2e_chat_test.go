@@ -80,10 +80,11 @@ func TestChatCommands(t *testing.T) {
 	}
 	pool := b.waitCards(salesChat, 2)
 	b.click(pool[0].ID, "claim", repID(1))
-	if c := say("/my", 5); !strings.Contains(c, "周九") || strings.Contains(c, "吴十") {
+	b.waitDMs(repID(1), 5) // the owner card arrives on its own; replies are counted after it
+	if c := say("/my", 6); !strings.Contains(c, "周九") || strings.Contains(c, "吴十") {
 		t.Fatalf("/my: %s", c)
 	}
-	if c := say("/route source=web-form campaign=双11", 6); !strings.Contains(c, "pool 华东线索池") {
+	if c := say("/route source=web-form campaign=双11", 7); !strings.Contains(c, "pool 华东线索池") {
 		t.Fatalf("/route: %s", c)
 	}
 }
