@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,30 +57,6 @@ func fixtureFeedback() *crm.FeedbackSummary {
 	return crm.SummarizeFeedback(cur, prev, until.Add(-crm.FeedbackWindow), until)
 }
 
-// digestGolden compares a digest-family card with its golden file (go test ./cards -update rewrites it).
-func digestGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, got, "", "  "); err != nil {
-		t.Fatalf("card is not JSON: %v", err)
-	}
-	pretty.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test ./cards -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), pretty.String()); diff != "" {
-		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
-	}
-}
-
 func TestDigestCardsGolden(t *testing.T) {
 	r := Renderer{}
 	for name, b := range map[string][]byte{
@@ -93,7 +67,7 @@ func TestDigestCardsGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			checkCard(t, name, b)
-			digestGolden(t, name, b)
+			compareGolden(t, name, b)
 		})
 	}
 }

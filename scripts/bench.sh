@@ -55,7 +55,6 @@ PG_BIN=""
 PG_PID=""
 REDIS_PID=""
 
-
 cleanup() {
 	local status=$?
 	trap - EXIT

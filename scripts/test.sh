@@ -107,7 +107,6 @@ PG_BIN=""
 PG_PID=""
 REDIS_PID=""
 
-
 cleanup() {
 	local status=$?
 	# Ignore further interrupts: an impatient second Ctrl-C must not leave servers behind.
