@@ -21,7 +21,7 @@ func BenchmarkIntakeLead(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			db := c.open(b)
 			var seq atomic.Int64
-			b.SetParallelism(4)
+			b.SetParallelism(8)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

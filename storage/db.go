@@ -49,8 +49,11 @@ type DB struct {
 	rd     *bun.DB // reads outside transactions: the same handle on PostgreSQL, a read-only pool on SQLite
 	pg     bool
 	sealer *sealer
-	log    *slog.Logger
-	now    func() time.Time
+	// intakes groups concurrent intakes into one transaction on PostgreSQL; nil on SQLite, whose single
+	// writer gains nothing from it.
+	intakes *intakeBatcher
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 var (
@@ -84,6 +87,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db.bun = bun.NewDB(sqldb, pgdialect.New())
 		db.pg = true
+		db.intakes = newIntakeBatcher(db)
 	default:
 		dsn, err := sqliteDSN(rawURL)
 		if err != nil {

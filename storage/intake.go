@@ -17,8 +17,10 @@ import (
 // lead (in.Touched runs on it, the revision moves and its events are appended); otherwise a customer (when
 // new), a lead (in.Created runs before the insert) and its first touch are created.
 //
-// Concurrent intakes of the same customer or the same external id race on the unique indexes; the loser's
-// transaction is re-run and then finds the winner's rows, so no duplicate is created and no caller fails.
+// On PostgreSQL concurrent arrivals are written in groups, one transaction per group (intake_batch.go).
+// Concurrent intakes of the same customer or the same external id in different processes race on the
+// unique indexes; the loser's transaction is re-run and then finds the winner's rows, so no duplicate is
+// created and no caller fails.
 func (db *DB) IntakeLead(ctx context.Context, in *crm.NewLead) (*crm.IntakeResult, error) {
 	if in == nil {
 		return nil, crm.Errorf(crm.EINVALID, "no lead given")
@@ -30,17 +32,12 @@ func (db *DB) IntakeLead(ctx context.Context, in *crm.NewLead) (*crm.IntakeResul
 	if at.IsZero() {
 		at = db.nowUTC()
 	}
-	phoneHash, emailHash := db.sealer.hash("phone", in.Phone), db.sealer.hash("email", in.Email)
-	var res *crm.IntakeResult
-	err := db.inTx(ctx, txRetry{unique: true, stale: true}, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		res, err = db.intake(ctx, tx, in, at, phoneHash, emailHash)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("intake lead from %s: %w", in.Source, mapErr(err, "lead"))
+	c := &intakeCall{ctx: ctx, in: in, at: at,
+		phoneHash: db.sealer.hash("phone", in.Phone), emailHash: db.sealer.hash("email", in.Email)}
+	if db.intakes != nil {
+		return db.intakes.do(c)
 	}
-	return res, nil
+	return db.intakeOne(ctx, c)
 }
 
 func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, phoneHash, emailHash []byte) (*crm.IntakeResult, error) {
@@ -125,24 +122,17 @@ func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at ti
 }
 
 func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, cust *customerRow) (*crm.IntakeResult, error) {
-	l := &crm.Lead{CustomerID: cust.ID, Source: in.Source, ExternalID: in.ExternalID, Campaign: in.Campaign,
-		UTM: in.UTM, Tags: in.Tags, Note: in.Note, Attributes: in.Attributes, Pool: in.Pool,
-		Stage: crm.StageNew, Rev: 1, CreatedAt: at}
+	l := newLead(in, at, cust.ID)
 	var events []crm.LeadEvent
 	if in.Created != nil {
 		events = in.Created(l)
 	}
 	now := db.nowUTC()
-	r := leadRow{CustomerID: cust.ID, CreatedAt: at, Rev: 1, UpdatedAt: now}
-	fillLeadRow(&r, l)
-	if r.Stage == "" {
-		r.Stage, r.IsOpen = string(crm.StageNew), true
-	}
+	r := newLeadRow(l, now)
 	if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert lead: %w", err)
 	}
-	t := touchRow{LeadID: r.ID, CustomerID: cust.ID, Source: in.Source, ExternalID: in.ExternalID,
-		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
+	t := firstTouch(in, at, &r)
 	if _, err := tx.NewInsert().Model(&t).Returning("NULL").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert touch: %w", err)
 	}
@@ -153,6 +143,29 @@ func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at t
 		return nil, err
 	}
 	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, leadFromRow(&r), cust)
+}
+
+// newLead is the lead an arrival creates for customer custID, before in.Created shapes it.
+func newLead(in *crm.NewLead, at time.Time, custID int64) *crm.Lead {
+	return &crm.Lead{CustomerID: custID, Source: in.Source, ExternalID: in.ExternalID, Campaign: in.Campaign,
+		UTM: in.UTM, Tags: in.Tags, Note: in.Note, Attributes: in.Attributes, Pool: in.Pool,
+		Stage: crm.StageNew, Rev: 1, CreatedAt: at}
+}
+
+// newLeadRow is the row of a new lead at revision 1.
+func newLeadRow(l *crm.Lead, now time.Time) leadRow {
+	r := leadRow{CustomerID: l.CustomerID, CreatedAt: l.CreatedAt, Rev: 1, UpdatedAt: now}
+	fillLeadRow(&r, l)
+	if r.Stage == "" {
+		r.Stage, r.IsOpen = string(crm.StageNew), true
+	}
+	return r
+}
+
+// firstTouch is the touch of the arrival that created lead r.
+func firstTouch(in *crm.NewLead, at time.Time, r *leadRow) touchRow {
+	return touchRow{LeadID: r.ID, CustomerID: r.CustomerID, Source: in.Source, ExternalID: in.ExternalID,
+		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
 }
 
 // intakeResult assembles the result, reading the lead and the customer when the caller does not already

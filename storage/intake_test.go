@@ -261,3 +261,128 @@ func runIntakes(t *testing.T, db *storage.DB, n int, mk func(i int) *crm.NewLead
 	}
 	return results
 }
+
+// A burst of arrivals of every kind at once: on PostgreSQL they are written in groups, and the outcome
+// must be what one-at-a-time intake gives: new customers created, known customers touched, repeated
+// external ids reported, repeats inside the burst attached to the lead the burst created.
+func TestIntakeBurstMixed(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		known := mustIntake(t, db, newLead("known-0", "+8613900000000", ""))
+		stored := mustIntake(t, db, newLead("stored-0", "+8613900000001", "stored@example.com"))
+		const n = 80
+		results := runIntakes(t, db, n, func(i int) *crm.NewLead {
+			switch i % 8 {
+			case 0: // a known customer: a touch on their open lead
+				return newLead(fmt.Sprintf("known-%d", i+1), "+8613900000000", "")
+			case 1: // a repeat of a stored external id: nothing changes
+				return newLead("stored-0", fmt.Sprintf("+86137%08d", i), "")
+			case 2: // two arrivals of one new customer within the burst, matched by email
+				return newLead(fmt.Sprintf("pair-%d", i), "", fmt.Sprintf("pair%d@example.com", i/8))
+			case 3:
+				return newLead(fmt.Sprintf("pair-%d", i), fmt.Sprintf("+86136%08d", i), fmt.Sprintf("pair%d@example.com", i/8))
+			default: // new customers
+				return newLead(fmt.Sprintf("new-%d", i), fmt.Sprintf("+86135%08d", i), "")
+			}
+		})
+		statuses := map[crm.IntakeStatus]int{}
+		pairLeads := map[int]map[int64]bool{}
+		for i, r := range results {
+			statuses[r.Status]++
+			switch i % 8 {
+			case 0:
+				if r.Status != crm.IntakeTouch || r.Lead.ID != known.Lead.ID {
+					t.Errorf("arrival %d of the known customer = %s on lead %d, want a touch on %d", i, r.Status, r.Lead.ID, known.Lead.ID)
+				}
+			case 1:
+				if r.Status != crm.IntakeExists || r.Lead.ID != stored.Lead.ID {
+					t.Errorf("repeat %d = %s on lead %d, want exists on %d", i, r.Status, r.Lead.ID, stored.Lead.ID)
+				}
+			case 2, 3:
+				if pairLeads[i/8] == nil {
+					pairLeads[i/8] = map[int64]bool{}
+				}
+				pairLeads[i/8][r.Lead.ID] = true
+			default:
+				if r.Status != crm.IntakeCreated || r.Customer.Phone != fmt.Sprintf("+86135%08d", i) || r.Lead.Rev != 1 {
+					t.Errorf("new arrival %d = %s customer phone %q rev %d", i, r.Status, r.Customer.Phone, r.Lead.Rev)
+				}
+			}
+		}
+		for pair, leads := range pairLeads {
+			if len(leads) != 1 {
+				t.Errorf("pair %d landed on leads %v, want one lead", pair, leads)
+			}
+		}
+		const pairs, fresh = n / 8, n / 8 * 4
+		want := map[crm.IntakeStatus]int{crm.IntakeTouch: pairs + pairs, crm.IntakeExists: pairs, crm.IntakeCreated: pairs + fresh}
+		if !cmp.Equal(statuses, want) {
+			t.Errorf("statuses = %v, want %v", statuses, want)
+		}
+		for table, want := range map[string]int{
+			"customers":   2 + pairs + fresh,
+			"leads":       2 + pairs + fresh,
+			"touches":     2 + pairs + pairs*2 + fresh, // the known customer's touches, each pair's two, the new ones
+			"lead_events": 2 + pairs + pairs*2 + fresh, // created for each lead, a touch event for each touch
+		} {
+			if got := count(t, db, table); got != want {
+				t.Errorf("%s = %d, want %d", table, got, want)
+			}
+		}
+		if l, err := db.Lead(ctx, known.Lead.ID); err != nil || l.Rev != 1+pairs {
+			t.Errorf("known lead rev = %v (%v), want %d", l.Rev, err, 1+pairs)
+		}
+		if db.Dialect() == storage.DialectPostgres {
+			st := db.IntakeStats()
+			if st.Groups == 0 || st.Grouped < 2*st.Groups {
+				t.Errorf("intake stats %+v: the burst was not written in groups", st)
+			}
+			t.Logf("intake stats: %+v", st)
+		}
+	})
+}
+
+// Two processes receive the same customers at the same moment: their groups race on the unique indexes,
+// and a group that loses is written again arrival by arrival, so every arrival still lands exactly once.
+func TestIntakeGroupsRaceAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	url := storagetest.EmptyPostgres(t)
+	a := storagetest.OpenURL(t, url, storagetest.Options())
+	if err := a.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := storagetest.OpenURL(t, url, storagetest.Options())
+	const n = 40
+	var ra, rb []*crm.IntakeResult
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		db   *storage.DB
+		name string
+		out  *[]*crm.IntakeResult
+	}{{a, "a", &ra}, {b, "b", &rb}} {
+		wg.Go(func() {
+			*p.out = runIntakes(t, p.db, n, func(i int) *crm.NewLead {
+				return newLead(fmt.Sprintf("%s-%d", p.name, i), fmt.Sprintf("+86134%08d", i), "")
+			})
+		})
+	}
+	wg.Wait()
+	statuses := map[crm.IntakeStatus]int{}
+	for i := range n {
+		statuses[ra[i].Status]++
+		statuses[rb[i].Status]++
+		if ra[i].Lead.ID != rb[i].Lead.ID {
+			t.Errorf("customer %d: the two arrivals landed on leads %d and %d", i, ra[i].Lead.ID, rb[i].Lead.ID)
+		}
+	}
+	if want := map[crm.IntakeStatus]int{crm.IntakeCreated: n, crm.IntakeTouch: n}; !cmp.Equal(statuses, want) {
+		t.Errorf("statuses = %v, want %v", statuses, want)
+	}
+	for table, want := range map[string]int{"customers": n, "leads": n, "touches": 2 * n} {
+		if got := count(t, a, table); got != want {
+			t.Errorf("%s = %d, want %d", table, got, want)
+		}
+	}
+	t.Logf("intake stats: a %+v, b %+v", a.IntakeStats(), b.IntakeStats())
+}

@@ -125,13 +125,25 @@ func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lea
 // recordOwner logs a change of owner between old and r (old is nil for a new lead). The time is the
 // domain's own claim or release time when the write set one, so an injected clock stays consistent.
 func (db *DB) recordOwner(ctx context.Context, tx bun.Tx, old, r *leadRow, now time.Time) error {
+	o, ok := ownerChange(old, r, now)
+	if !ok {
+		return nil
+	}
+	if _, err := tx.NewInsert().Model(&o).Returning("NULL").Exec(ctx); err != nil {
+		return fmt.Errorf("record owner change: %w", err)
+	}
+	return nil
+}
+
+// ownerChange is the lead_owners row for the change from old (nil for a new lead) to r, if the owner changed.
+func ownerChange(old, r *leadRow, now time.Time) (ownerRow, bool) {
 	var from string
 	var prevClaimed, prevReleased time.Time
 	if old != nil {
 		from, prevClaimed, prevReleased = old.OwnerID, old.ClaimedAt, old.ReleasedAt
 	}
 	if from == r.OwnerID {
-		return nil
+		return ownerRow{}, false
 	}
 	at := now
 	switch {
@@ -140,11 +152,7 @@ func (db *DB) recordOwner(ctx context.Context, tx bun.Tx, old, r *leadRow, now t
 	case r.OwnerID == "" && !r.ReleasedAt.IsZero() && !r.ReleasedAt.Equal(prevReleased):
 		at = r.ReleasedAt
 	}
-	o := ownerRow{LeadID: r.ID, Pool: r.Pool, FromOwner: from, ToOwner: r.OwnerID, At: at}
-	if _, err := tx.NewInsert().Model(&o).Returning("NULL").Exec(ctx); err != nil {
-		return fmt.Errorf("record owner change: %w", err)
-	}
-	return nil
+	return ownerRow{LeadID: r.ID, Pool: r.Pool, FromOwner: from, ToOwner: r.OwnerID, At: at}, true
 }
 
 // appendEvents adds events to the lead's timeline; an event without a time gets now.
@@ -152,19 +160,24 @@ func (db *DB) appendEvents(ctx context.Context, tx bun.Tx, leadID int64, events 
 	if len(events) == 0 {
 		return nil
 	}
-	rows := make([]eventRow, len(events))
-	for i, e := range events {
-		at := utc(e.At)
-		if at.IsZero() {
-			at = now
-		}
-		rows[i] = eventRow{LeadID: leadID, Kind: string(e.Kind), ActorID: e.ActorID, At: at, Data: e.Data,
-			Notify: e.Notify, NotifiedAt: utc(e.NotifiedAt)}
-	}
+	rows := appendEventRows(nil, leadID, events, now)
 	if _, err := tx.NewInsert().Model(&rows).Returning("NULL").Exec(ctx); err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
 	return nil
+}
+
+// appendEventRows appends the rows of lead leadID's events to rows.
+func appendEventRows(rows []eventRow, leadID int64, events []crm.LeadEvent, now time.Time) []eventRow {
+	for _, e := range events {
+		at := utc(e.At)
+		if at.IsZero() {
+			at = now
+		}
+		rows = append(rows, eventRow{LeadID: leadID, Kind: string(e.Kind), ActorID: e.ActorID, At: at,
+			Data: e.Data, Notify: e.Notify, NotifiedAt: utc(e.NotifiedAt)})
+	}
+	return rows
 }
 
 // ListLeads returns leads matching f, newest first.
