@@ -67,3 +67,20 @@ func (s *Service) IsManager(openID string) bool {
 
 // IsOpsChannel reports whether chatID is one of the configured ops channels.
 func (s *Service) IsOpsChannel(chatID string) bool { return contains(s.Settings.OpsChannels, chatID) }
+
+// WarmUp fetches the member list of every pool that takes its members from its chat, so that the first
+// claim storm after a restart does not wait on the directory. Failures only leave the cache cold.
+func (s *Service) WarmUp(ctx context.Context) {
+	if s.Directory == nil {
+		return
+	}
+	for i := range s.Settings.Pools {
+		p := &s.Settings.Pools[i]
+		if len(p.Members) > 0 || p.ChatID == "" {
+			continue
+		}
+		if _, err := s.Directory.ChatMembers(ctx, p.ChatID); err != nil {
+			s.logger().Debug("warming pool members", "pool", p.Key, "error", err)
+		}
+	}
+}

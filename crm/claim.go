@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -11,24 +12,56 @@ import (
 // allow it. Exactly one of many simultaneous claims wins; the others get ECONFLICT.
 func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
 	now := s.now()
-	l, err := s.Leads.Lead(ctx, leadID)
-	if err != nil {
-		return nil, err
+	for {
+		// A tap that arrives while another tap's claim of this lead is committing waits for it rather
+		// than reading the lead: most taps of a storm lose, and so they cost no database work.
+		if fl := s.claims.running(leadID); fl != nil {
+			select {
+			case <-fl.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if fl.won != nil {
+				return nil, fmt.Errorf("claim lead %d: %w", leadID, claimTaken(fl.won, actor))
+			}
+			continue // the tap ahead did not go through (its cap, say): this one tries in turn
+		}
+		l, err := s.Leads.Lead(ctx, leadID)
+		if err != nil {
+			return nil, err
+		}
+		pool, err := s.pool(l.Pool)
+		if err != nil {
+			return nil, err
+		}
+		member, err := s.isPoolMember(ctx, pool, actor)
+		if err != nil {
+			return nil, err
+		}
+		// Refuse what the lead already answers (taken, closed, not a member) before opening a transaction.
+		// The rules run again inside it, on the locked state.
+		if l.Owned() || !l.Open() || !member {
+			return nil, fmt.Errorf("claim lead %d: %w", leadID, CheckClaim(pool, l, actor, member, MemberStats{}, now))
+		}
+		fl, first := s.claims.join(leadID)
+		if !first {
+			continue // another tap started its claim meanwhile: wait for it
+		}
+		// The winner's name goes on the card every tap of the storm is answered with: look it up while
+		// the claim commits rather than after.
+		go s.member(context.WithoutCancel(ctx), actor)
+		l, err = s.claimInTx(ctx, pool, leadID, rev, actor, member, now)
+		s.claims.finish(leadID, fl, l)
+		if err != nil {
+			return nil, fmt.Errorf("claim lead %d: %w", leadID, err)
+		}
+		s.afterWrite(ctx, l)
+		return l, nil
 	}
-	pool, err := s.pool(l.Pool)
-	if err != nil {
-		return nil, err
-	}
-	member, err := s.isPoolMember(ctx, pool, actor)
-	if err != nil {
-		return nil, err
-	}
-	// Most taps in a claim storm lose: refuse those the lead already answers (taken, closed, not a member)
-	// before opening a transaction. The rules run again inside it, on the locked state.
-	if l.Owned() || !l.Open() || !member {
-		return nil, fmt.Errorf("claim lead %d: %w", leadID, CheckClaim(pool, l, actor, member, MemberStats{}, now))
-	}
-	l, err = s.Leads.ClaimLead(ctx, leadID, rev, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
+}
+
+func (s *Service) claimInTx(ctx context.Context, pool *Pool, leadID, rev int64, actor string, member bool, now time.Time) (*Lead, error) {
+	return s.Leads.ClaimLead(ctx, leadID, rev, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
 		if err := CheckClaim(pool, l, actor, member, st, now); err != nil {
 			return nil, err
 		}
@@ -40,11 +73,52 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 			NewEvent(EventPhoneRevealed, actor, now, "via", "owner_card"),
 		}, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("claim lead %d: %w", leadID, err)
+}
+
+// claimFlights queues simultaneous taps on one lead in this process behind the first one's transaction
+// instead of giving each its own: when the first wins, the others are refused at once against the
+// winner's lead; when it is refused (its cap, its cooldown), the next tap tries. In a claim storm that
+// turns fifty transactions and fifty reads into one of each. Across processes the store's conditional
+// write still decides.
+type claimFlights struct {
+	mu      sync.Mutex
+	flights map[int64]*claimFlight
+}
+
+type claimFlight struct {
+	done chan struct{}
+	won  *Lead // the lead after a winning claim; nil when the claim did not go through
+}
+
+// running returns the claim of leadID in flight, or nil.
+func (f *claimFlights) running(leadID int64) *claimFlight {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.flights[leadID]
+}
+
+// join returns the claim of leadID in flight, or starts one for the caller (first is true).
+func (f *claimFlights) join(leadID int64) (fl *claimFlight, first bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fl := f.flights[leadID]; fl != nil {
+		return fl, false
 	}
-	s.afterWrite(ctx, l)
-	return l, nil
+	if f.flights == nil {
+		f.flights = map[int64]*claimFlight{}
+	}
+	fl = &claimFlight{done: make(chan struct{})}
+	f.flights[leadID] = fl
+	return fl, true
+}
+
+// finish ends the caller's flight with the lead it won (nil when it did not) and wakes the taps behind it.
+func (f *claimFlights) finish(leadID int64, fl *claimFlight, won *Lead) {
+	f.mu.Lock()
+	delete(f.flights, leadID)
+	f.mu.Unlock()
+	fl.won = won
+	close(fl.done)
 }
 
 // Reassign moves the lead to another member; only pool managers may. It works on pooled and owned leads

@@ -9,14 +9,8 @@ import (
 // CheckClaim applies the claim-pool rules to a claim by actor at now. isMember says whether actor may take
 // leads from the pool. The error says why a claim is refused, in words fit for a toast.
 func CheckClaim(p *Pool, l *Lead, actor string, isMember bool, st MemberStats, now time.Time) error {
-	if !l.Open() {
-		return Bilingual(ECONFLICT, "该线索已关闭", "This lead is closed")
-	}
-	if l.Owned() {
-		if l.OwnerID == actor {
-			return Bilingual(ECONFLICT, "你已认领该线索", "You already own this lead")
-		}
-		return Bilingual(ECONFLICT, "该线索已被他人认领", "Someone else claimed this lead first")
+	if err := claimTaken(l, actor); err != nil {
+		return err
 	}
 	if !isMember {
 		return Bilingual(EFORBIDDEN, "你不是「"+p.Name+"」的成员，不能认领", "You are not a member of pool "+p.Name)
@@ -36,6 +30,20 @@ func CheckClaim(p *Pool, l *Lead, actor string, isMember bool, st MemberStats, n
 			zh, en := HumanDuration(roundUp(left))
 			return Bilingual(ELIMIT, "冷却中，还需 "+zh, "Cooldown: "+en+" left")
 		}
+	}
+	return nil
+}
+
+// claimTaken refuses a claim of a lead that is closed or already has an owner.
+func claimTaken(l *Lead, actor string) error {
+	if !l.Open() {
+		return Bilingual(ECONFLICT, "该线索已关闭", "This lead is closed")
+	}
+	if l.Owned() {
+		if l.OwnerID == actor {
+			return Bilingual(ECONFLICT, "你已认领该线索", "You already own this lead")
+		}
+		return Bilingual(ECONFLICT, "该线索已被他人认领", "Someone else claimed this lead first")
 	}
 	return nil
 }

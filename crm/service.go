@@ -21,6 +21,8 @@ type Service struct {
 	Settings  *Settings
 	Now       func() time.Time
 	Logger    *slog.Logger
+
+	claims claimFlights
 }
 
 func (s *Service) now() time.Time {

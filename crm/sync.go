@@ -19,7 +19,7 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.viewOf(ctx, l)
+	v, err := s.ViewOf(ctx, l)
 	if err != nil {
 		return err
 	}

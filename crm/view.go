@@ -8,10 +8,11 @@ func (s *Service) View(ctx context.Context, leadID int64) (LeadView, error) {
 	if err != nil {
 		return LeadView{}, err
 	}
-	return s.viewOf(ctx, l)
+	return s.ViewOf(ctx, l)
 }
 
-func (s *Service) viewOf(ctx context.Context, l *Lead) (LeadView, error) {
+// ViewOf gathers what the cards of lead l show (l as read by the caller).
+func (s *Service) ViewOf(ctx context.Context, l *Lead) (LeadView, error) {
 	v := LeadView{Lead: l, Now: s.now(), Location: s.location()}
 	var err error
 	if v.Customer, err = s.Leads.Customer(ctx, l.CustomerID); err != nil {
@@ -66,7 +67,7 @@ func (s *Service) ListLeads(ctx context.Context, f LeadFilter) ([]LeadView, erro
 	}
 	out := make([]LeadView, 0, len(leads))
 	for _, l := range leads {
-		v, err := s.viewOf(ctx, l)
+		v, err := s.ViewOf(ctx, l)
 		if err != nil {
 			return nil, err
 		}

@@ -39,7 +39,7 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 	zh, en := doneText(act.Op, l)
 	resp := toast("success", zh, en)
 	if l != nil {
-		resp.Card = h.render(ctx, l.ID, kind)
+		resp.Card, _ = h.render(ctx, l.ID, kind)
 	}
 	return resp, nil
 }
@@ -159,18 +159,18 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 		if errors.As(err, &ce) && ce.ZH == "" {
 			resp.Toast.ZH, resp.Toast.EN = "卡片已过期，已刷新为最新状态", "This card was out of date; it now shows the current state"
 		}
-		resp.Card = h.render(ctx, act.Lead, kind)
-		if kind == poolCard {
-			h.explainLostClaim(ctx, act.Lead, a.OperatorOpenID, resp)
+		var l *crm.Lead
+		resp.Card, l = h.render(ctx, act.Lead, kind)
+		if kind == poolCard && l != nil {
+			explainLostClaim(l, a.OperatorOpenID, resp)
 		}
 	}
 	return resp
 }
 
 // explainLostClaim replaces a generic conflict toast with who won the race.
-func (h *Lark) explainLostClaim(ctx context.Context, leadID int64, actor string, resp *bot.CardResponse) {
-	l, err := h.Service.Leads.Lead(ctx, leadID)
-	if err != nil || !l.Owned() {
+func explainLostClaim(l *crm.Lead, actor string, resp *bot.CardResponse) {
+	if !l.Owned() {
 		return
 	}
 	if l.OwnerID == actor {
@@ -180,23 +180,37 @@ func (h *Lark) explainLostClaim(ctx context.Context, leadID int64, actor string,
 	resp.Toast.ZH, resp.Toast.EN = "手慢了，该线索已被他人认领", "Too late: someone else claimed this lead first"
 }
 
-// render draws the card a click came from at the lead's current state.
-func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) []byte {
+// render draws the card a click came from at the lead's current state, and returns that state. Clicks
+// answered at the same moment for the same revision share one drawing: in a claim storm every loser gets
+// the card the winner left, read once.
+func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) ([]byte, *crm.Lead) {
 	if kind == noCard {
-		return nil
+		return nil, nil
 	}
-	v, err := h.Service.View(ctx, leadID)
+	l, err := h.Service.Leads.Lead(ctx, leadID)
 	if err != nil {
 		h.Logger.Warn("render card after action", "lead_id", leadID, "error", err)
-		return nil
+		return nil, nil
 	}
-	if kind == poolCard {
-		return h.Cards.PoolCard(v)
+	key := fmt.Sprintf("%d:%d:%d", l.ID, l.Rev, kind)
+	card, err, _ := h.renders.Do(key, func() (any, error) {
+		v, err := h.Service.ViewOf(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		if kind == poolCard {
+			return h.Cards.PoolCard(v), nil
+		}
+		if !v.Lead.Owned() {
+			v.Retired = true
+		}
+		return h.Cards.OwnerCard(v), nil
+	})
+	if err != nil {
+		h.Logger.Warn("render card after action", "lead_id", leadID, "error", err)
+		return nil, l
 	}
-	if !v.Lead.Owned() {
-		v.Retired = true
-	}
-	return h.Cards.OwnerCard(v)
+	return card.([]byte), l
 }
 
 func toast(typ, zh, en string) *bot.CardResponse {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/baton-crm/baton/bot"
 	"github.com/baton-crm/baton/cards"
 	"github.com/baton-crm/baton/crm"
@@ -21,6 +23,8 @@ type Lark struct {
 	Messenger crm.Messenger
 	Cards     cards.Renderer
 	Logger    *slog.Logger
+
+	renders singleflight.Group // concurrent redraws of one card revision (render)
 }
 
 var _ bot.Handler = (*Lark)(nil)

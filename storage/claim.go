@@ -26,31 +26,30 @@ func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayS
 	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: in a race every tap reads the same revision, and the conditional write lets one
 		// through while the others wake together and fail, instead of queueing on the row one by one.
-		old, err := db.selectLead(ctx, tx, id, false)
-		if err != nil {
+		// The member's claim lock comes with the read (one round trip); the stats below are read under
+		// it, in a later statement and so a later snapshot.
+		var old leadRow
+		q := tx.NewSelect().Model(&old).Where("id = ?", id)
+		if db.pg {
+			q = q.TableExpr("pg_advisory_xact_lock(?, ?) AS member_lock", claimLockClass, memberLockKey(ownerID))
+		}
+		if err := q.Scan(ctx); err != nil {
 			return err
 		}
 		if rev != 0 && old.Rev != rev {
 			return conflict()
 		}
-		// Taken after the cheap revision check so that race losers that already see the winner leave at
-		// once; the stats below are read under it.
-		if db.pg {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", claimLockClass, memberLockKey(ownerID)); err != nil {
-				return fmt.Errorf("lock member claims: %w", err)
-			}
-		}
 		stats, err := memberStats(ctx, tx, ownerID, id, dayStart)
 		if err != nil {
 			return err
 		}
-		l := leadFromRow(old)
+		l := leadFromRow(&old)
 		events, err := fn(l, stats)
 		if err != nil {
 			fnErr = err
 			return err
 		}
-		out, err = db.writeLead(ctx, tx, old, l, events, true)
+		out, err = db.writeLead(ctx, tx, &old, l, events, true)
 		return err
 	})
 	if err != nil {

@@ -96,6 +96,10 @@ func TestClaimRaceConditionalWrite(t *testing.T) {
 		if len(winners) != 1 || codes[crm.ECONFLICT] != n-1 {
 			t.Fatalf("winners %v, error codes %v; want exactly 1 winner and %d ECONFLICT", winners, codes, n-1)
 		}
+		// The losers' owner changes were written with their failed update and must have gone with it.
+		if got := count(t, db, "lead_owners"); got != 1 {
+			t.Errorf("lead_owners = %d, want only the winner's", got)
+		}
 	})
 }
 

@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -78,13 +79,23 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		sqldb, err := sql.Open("pgx", rawURL)
+		cfg, err := pgx.ParseConfig(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// bun writes every value into the SQL text itself, so each statement is new to the server: pgx's
+		// default of preparing and caching statements would cost a Prepare round trip per query and churn
+		// its cache. The simple protocol sends each statement once. A URL may still choose another mode.
+		if !strings.Contains(rawURL, "default_query_exec_mode=") {
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		}
+		sqldb := stdlib.OpenDB(*cfg)
 		sqldb.SetMaxOpenConns(postgresPoolSize)
 		sqldb.SetMaxIdleConns(postgresPoolSize)
-		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		// Idle connections are kept: a claim storm after a quiet hour must not start by opening a dozen
+		// connections. Recycling them hourly bounds what a long-lived server connection accumulates.
+		sqldb.SetConnMaxIdleTime(0)
+		sqldb.SetConnMaxLifetime(time.Hour)
 		db.bun = bun.NewDB(sqldb, pgdialect.New())
 		db.pg = true
 		db.intakes = newIntakeBatcher(db)
@@ -116,6 +127,43 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// WarmUp opens the PostgreSQL pool's connections now rather than at the first burst (a claim race would
+// otherwise pay a dozen connection set-ups); it gives up quietly at the first error, the pool then fills
+// on demand as usual. SQLite's pools need no warming.
+func (db *DB) WarmUp(ctx context.Context) {
+	if !db.pg {
+		return
+	}
+	conns := make([]*sql.Conn, 0, postgresPoolSize)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close() // back to the idle pool
+		}
+	}()
+	for range postgresPoolSize {
+		c, err := db.bun.DB.Conn(ctx)
+		if err == nil {
+			// A new server process reads the catalog entries of each table the first time it plans a
+			// query on it: do that now for the tables a claim and an intake touch.
+			_, err = c.ExecContext(ctx, warmQuery)
+		}
+		if err != nil {
+			db.log.DebugContext(ctx, "warming the database pool stopped", "open", len(conns), "error", err)
+			if c != nil {
+				_ = c.Close()
+			}
+			return
+		}
+		conns = append(conns, c)
+	}
+}
+
+const warmQuery = `SELECT
+	(SELECT 1 FROM leads WHERE id = 0), (SELECT 1 FROM customers WHERE id = 0),
+	(SELECT 1 FROM touches WHERE id = 0), (SELECT 1 FROM lead_events WHERE id = 0),
+	(SELECT 1 FROM lead_owners WHERE id = 0), (SELECT 1 FROM members WHERE open_id = ''),
+	(SELECT 1 FROM seen_events WHERE key = ''), (SELECT 1 FROM insights WHERE id = 0)`
 
 // sqliteReaders sizes the SQLite read pool.
 const sqliteReaders = 4

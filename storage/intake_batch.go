@@ -28,6 +28,7 @@ import (
 const (
 	maxIntakeGroup   = 64 // arrivals per transaction
 	maxIntakeWriters = 2  // groups written at once, each on its own connection
+	minExtraGroup    = 4  // queued arrivals that justify a writer beside a busy one
 	intakeTimeout    = 30 * time.Second
 )
 
@@ -93,6 +94,11 @@ func (b *intakeBatcher) do(c *intakeCall) (*crm.IntakeResult, error) {
 // startLocked starts writers while there are free ones and arrivals they can take.
 func (b *intakeBatcher) startLocked() {
 	for b.writers < maxIntakeWriters {
+		// With a writer busy, a few arrivals are better left to gather for it than written one per
+		// transaction: another writer starts only for a queue worth a group.
+		if b.writers > 0 && len(b.queue) < minExtraGroup {
+			return
+		}
 		group := b.takeLocked()
 		if len(group) == 0 {
 			return

@@ -104,6 +104,27 @@ func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lea
 	if unownedOnly {
 		q = q.Where("owner_id IS NULL")
 	}
+	owner, ownerChanged := ownerChange(old, &r, now)
+	eventRows := appendEventRows(nil, r.ID, events, now)
+	if db.pg {
+		// One statement: the update, the owner change and the events as data-modifying CTEs. Their rows
+		// are written even when the update matched nothing, but errStale then rolls the transaction back.
+		sel := tx.NewSelect().With("u", q.Returning("1")).TableExpr("u").ColumnExpr("count(*)")
+		if ownerChanged {
+			sel = sel.With("o", tx.NewInsert().Model(&owner).Returning("NULL"))
+		}
+		if len(eventRows) > 0 {
+			sel = sel.With("e", tx.NewInsert().Model(&eventRows).Returning("NULL"))
+		}
+		var n int
+		if err := sel.Scan(ctx, &n); err != nil {
+			return nil, fmt.Errorf("update lead: %w", err)
+		}
+		if n == 0 {
+			return nil, errStale
+		}
+		return leadFromRow(&r), nil
+	}
 	res, err := q.Exec(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update lead: %w", err)
@@ -113,11 +134,15 @@ func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lea
 	} else if n == 0 {
 		return nil, errStale
 	}
-	if err := db.recordOwner(ctx, tx, old, &r, now); err != nil {
-		return nil, err
+	if ownerChanged {
+		if _, err := tx.NewInsert().Model(&owner).Returning("NULL").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("record owner change: %w", err)
+		}
 	}
-	if err := db.appendEvents(ctx, tx, r.ID, events, now); err != nil {
-		return nil, err
+	if len(eventRows) > 0 {
+		if _, err := tx.NewInsert().Model(&eventRows).Returning("NULL").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("append events: %w", err)
+		}
 	}
 	return leadFromRow(&r), nil
 }

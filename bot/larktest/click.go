@@ -57,15 +57,44 @@ func Timezone(tz string) ClickOption { return func(c *click) { c.timezone = tz }
 // stored card, and a returned toast is reported. The error is non-nil when the click could not happen (no such
 // element, a required form field empty) or the bot's answer failed or was rejected.
 func (s *Server) Click(ctx context.Context, messageID, target, operatorOpenID string, opts ...ClickOption) (ClickResult, error) {
+	p, err := s.PrepareClick(messageID, target, operatorOpenID, opts...)
+	if err != nil {
+		return ClickResult{Delivery: Delivery{Err: err}}, err
+	}
+	return p.Send(ctx)
+}
+
+// PreparedClick is a click built, signed and encrypted ahead of its delivery: see PrepareClick.
+type PreparedClick struct {
+	s                        *Server
+	messageID, target, token string
+	eventID                  string
+	ev                       sentEvent
+}
+
+// PrepareClick builds a click the way Click does, without delivering it; Send delivers it. A load test
+// prepares many clicks and sends them at once, so the callbacks reach the bot together and the emulator's
+// signing and encryption (work Lark does on its own servers) is not on the clock.
+func (s *Server) PrepareClick(messageID, target, operatorOpenID string, opts ...ClickOption) (*PreparedClick, error) {
 	c := click{timezone: "Asia/Shanghai"}
 	for _, o := range opts {
 		o(&c)
 	}
 	event, token, err := s.clickEvent(messageID, target, operatorOpenID, &c)
 	if err != nil {
-		return ClickResult{Delivery: Delivery{Err: err}}, err
+		return nil, err
 	}
-	d, _ := s.SendEvent(ctx, "card.action.trigger", event)
+	eventID, ev, err := s.prepareEvent("card.action.trigger", event)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedClick{s: s, messageID: messageID, target: target, token: token, eventID: eventID, ev: ev}, nil
+}
+
+// Send delivers the click and applies the bot's answer, as Click does.
+func (p *PreparedClick) Send(ctx context.Context) (ClickResult, error) {
+	s, messageID, target, token := p.s, p.messageID, p.target, p.token
+	d := s.deliver(ctx, p.eventID, p.ev)
 	res := ClickResult{Delivery: d}
 	if d.Err != nil {
 		return res, fmt.Errorf("click %s on %s: %w (the user sees error 200340)", target, messageID, d.Err)

@@ -109,21 +109,30 @@ func (s *Server) BuildRequest(eventType string, event any) (body []byte, header 
 
 // SendEvent delivers any v2 event (or the card.action.trigger callback) to the bot.
 func (s *Server) SendEvent(ctx context.Context, eventType string, event any) (Delivery, error) {
-	eventID := newEventID()
-	plain, err := s.envelope(eventType, eventID, event)
+	eventID, ev, err := s.prepareEvent(eventType, event)
 	if err != nil {
 		return Delivery{EventID: eventID, Err: err}, err
 	}
+	d := s.deliver(ctx, eventID, ev)
+	return d, d.Err
+}
+
+// prepareEvent wraps, signs and encrypts an event for delivery and records it for Redeliver.
+func (s *Server) prepareEvent(eventType string, event any) (string, sentEvent, error) {
+	eventID := newEventID()
+	plain, err := s.envelope(eventType, eventID, event)
+	if err != nil {
+		return eventID, sentEvent{}, err
+	}
 	body, header, err := s.wireRequest(plain)
 	if err != nil {
-		return Delivery{EventID: eventID, Err: err}, err
+		return eventID, sentEvent{}, err
 	}
 	ev := sentEvent{plain: plain, body: body, header: header}
 	s.mu.Lock()
 	s.st.sent[eventID] = ev
 	s.mu.Unlock()
-	d := s.deliver(ctx, eventID, ev)
-	return d, d.Err
+	return eventID, ev, nil
 }
 
 // Redeliver sends an earlier event again with the same body, as Lark does when it retries; the bot is

@@ -194,6 +194,14 @@ func BenchmarkClaimRace(b *testing.B) {
 		}
 		card := bt.waitCardFor(b, changes, id)
 		callsBefore := len(bt.emu.Calls())
+		// The callbacks are built, signed and encrypted before the gate opens: that is Lark's work, done
+		// on its servers, not Baton's, and here it would share Baton's two cores.
+		clicks := make([]*larktest.PreparedClick, racers)
+		for j := range racers {
+			if clicks[j], err = bt.emu.PrepareClick(card.ID, "claim", repID(j+1)); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.StartTimer()
 		results := make([]larktest.ClickResult, racers)
 		errs := make([]error, racers)
@@ -206,7 +214,7 @@ func BenchmarkClaimRace(b *testing.B) {
 				defer cancel()
 				<-gate
 				t0 := time.Now()
-				results[j], errs[j] = bt.emu.Click(ctx, card.ID, "claim", repID(j+1))
+				results[j], errs[j] = clicks[j].Send(ctx)
 				took[j] = time.Since(t0)
 			})
 		}

@@ -22,7 +22,7 @@ func instrument(reg prometheus.Registerer, log *slog.Logger, mux *http.ServeMux)
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_http_requests_total",
 		Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_http_request_duration_seconds",
-		Help: "HTTP request latency by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}},
+		Help: "HTTP request latency by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .035, .05, .075, .1, .15, .25, .5, 1, 2.5, 5}},
 		[]string{"route"})
 	reg.MustRegister(requests, latency)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	reg.MustRegister(jobs.NewQueueCollector(a.redis))
+	a.db.WarmUp(ctx)
 
 	var stops []func()
 	defer func() {
@@ -85,6 +86,12 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		}
 		stops = append(stops, p.Shutdown)
 	}
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		a.svc.WarmUp(ctx)
+	}()
+	stops = append(stops, func() { cancel(); <-warmed })
 	larkHandler := &handlers.Lark{Service: a.svc, Messenger: a.lark, Cards: cards.Renderer{}, Logger: a.log}
 	intake := bot.IntakeConfig{VerificationToken: a.cfg.Lark.VerificationToken, EncryptKey: a.cfg.Lark.EncryptKey,
 		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, BotOpenID: a.botOpenID(ctx)}
