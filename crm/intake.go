@@ -3,6 +3,8 @@ package crm
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 )
 
 // Intake validates, routes and stores one lead from source. A known customer with an open lead becomes a
@@ -14,6 +16,10 @@ func (s *Service) Intake(ctx context.Context, source string, in *LeadInput) (*In
 	if err != nil {
 		return nil, err
 	}
+	return s.intake(ctx, source, nl, now)
+}
+
+func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now time.Time) (*IntakeResult, error) {
 	route, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -55,23 +61,92 @@ func (s *Service) Intake(ctx context.Context, source string, in *LeadInput) (*In
 	return res, nil
 }
 
-// BatchResult is the outcome of one item of a batch intake.
-type BatchResult struct {
-	Result *IntakeResult
-	Err    error
-}
+// intakeParallel is how many arrivals of one IntakeMany are in flight at once: enough for the store to
+// write them in groups.
+const intakeParallel = 16
 
-// IntakeBatch runs Intake for each item; items fail independently and results keep the input order.
-func (s *Service) IntakeBatch(ctx context.Context, source string, items []*LeadInput) []BatchResult {
-	out := make([]BatchResult, len(items))
+// IntakeMany runs Intake for every input and calls done once per input, from several goroutines, as
+// each finishes. Inputs run concurrently, so the store can write them together, except that inputs
+// sharing a phone, an email or an external id run one after another in input order: the later one sees
+// the earlier one's lead, exactly as if the batch had run in sequence. Once ctx ends, the inputs not
+// started are answered with its error.
+func (s *Service) IntakeMany(ctx context.Context, source string, items []*LeadInput, done func(i int, res *IntakeResult, err error)) {
+	now := s.now()
+	leads := make([]*NewLead, len(items))
+	var ok []int
 	for i, in := range items {
-		if err := ctx.Err(); err != nil {
-			out[i].Err = err
+		nl, err := in.Normalize(source, now)
+		if err != nil {
+			done(i, nil, err)
 			continue
 		}
-		out[i].Result, out[i].Err = s.Intake(ctx, source, in)
+		leads[i] = nl
+		ok = append(ok, i)
 	}
-	return out
+	chains := make(chan []int)
+	var wg sync.WaitGroup
+	for range min(intakeParallel, len(ok)) {
+		wg.Go(func() {
+			for chain := range chains {
+				for _, i := range chain {
+					if err := ctx.Err(); err != nil {
+						done(i, nil, err)
+						continue
+					}
+					res, err := s.intake(ctx, source, leads[i], now)
+					done(i, res, err)
+				}
+			}
+		})
+	}
+	for _, chain := range sameCustomer(leads, ok) {
+		chains <- chain
+	}
+	close(chains)
+	wg.Wait()
+}
+
+// sameCustomer splits the indexes into chains of arrivals linked by a shared phone, email or external id
+// (transitively), each in input order, the chains ordered by their first arrival.
+func sameCustomer(leads []*NewLead, idx []int) [][]int {
+	parent := make(map[int]int, len(idx))
+	var root func(int) int
+	root = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for _, i := range idx {
+		parent[i] = i
+		nl := leads[i]
+		for _, key := range []string{"x\x00" + nl.ExternalID, "p\x00" + nl.Phone, "e\x00" + nl.Email} {
+			if len(key) == 2 {
+				continue // that identity is empty
+			}
+			if j, seen := owner[key]; seen {
+				if ri, rj := root(i), root(j); ri != rj {
+					parent[max(ri, rj)] = min(ri, rj) // the earlier arrival stays the root
+				}
+			} else {
+				owner[key] = i
+			}
+		}
+	}
+	var chains [][]int
+	at := map[int]int{} // root → position in chains
+	for _, i := range idx {
+		r := root(i)
+		if k, found := at[r]; found {
+			chains[k] = append(chains[k], i)
+		} else {
+			at[r] = len(chains)
+			chains = append(chains, []int{i})
+		}
+	}
+	return chains
 }
 
 // ExplainRoute says where a lead would go and, for assign pools, who would get it and who was skipped.

@@ -108,29 +108,43 @@ func (h *API) createBatch(w http.ResponseWriter, r *http.Request) error {
 	if err := h.allow(src, len(req.Leads)); err != nil {
 		return err
 	}
+	// Items that do not decode are answered at once; the rest go through IntakeMany, which writes
+	// independent leads together and keeps one customer's leads in order.
 	out := make([]leadResult, len(req.Leads))
-	counts := map[string]int{}
+	fail := func(i int, err error) {
+		_, e := toAPIError(err)
+		if e.Field != "" {
+			e.Field = fmt.Sprintf("leads[%d].%s", i, e.Field)
+		}
+		out[i] = leadResult{Error: &e}
+		if crm.ErrorCode(err) == crm.EINTERNAL {
+			h.Logger.Error("batch lead failed", "source", src.Key, "index", i, "error", err)
+		}
+	}
+	var inputs []*crm.LeadInput
+	var at []int // inputs[k] is req.Leads[at[k]]
 	for i, raw := range req.Leads {
 		var in crm.LeadInput
-		err := decodeStrict(raw, &in)
-		var res *crm.IntakeResult
-		if err == nil {
-			res, err = h.Service.Intake(r.Context(), src.Key, &in)
-		}
-		if err != nil {
-			_, e := toAPIError(err)
-			if e.Field != "" {
-				e.Field = fmt.Sprintf("leads[%d].%s", i, e.Field)
-			}
-			out[i] = leadResult{Error: &e}
-			counts["error"]++
-			if crm.ErrorCode(err) == crm.EINTERNAL {
-				h.Logger.Error("batch lead failed", "source", src.Key, "index", i, "error", err)
-			}
+		if err := decodeStrict(raw, &in); err != nil {
+			fail(i, err)
 			continue
 		}
-		out[i] = resultOf(res)
-		counts[string(res.Status)]++
+		inputs, at = append(inputs, &in), append(at, i)
+	}
+	h.Service.IntakeMany(r.Context(), src.Key, inputs, func(k int, res *crm.IntakeResult, err error) {
+		if err != nil {
+			fail(at[k], err)
+			return
+		}
+		out[at[k]] = resultOf(res)
+	})
+	counts := map[string]int{}
+	for _, res := range out {
+		if res.Error != nil {
+			counts["error"]++
+		} else {
+			counts[res.Status]++
+		}
 	}
 	h.Logger.Info("lead batch received", "source", src.Key, "leads", len(out), "created", counts["created"],
 		"touch", counts["touch"], "exists", counts["exists"], "errors", counts["error"])

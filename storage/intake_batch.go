@@ -27,8 +27,8 @@ import (
 // arrival's conflict never fails another.
 const (
 	maxIntakeGroup   = 64 // arrivals per transaction
-	maxIntakeWriters = 2  // groups written at once, each on its own connection
-	minExtraGroup    = 4  // queued arrivals that justify a writer beside a busy one
+	maxIntakeWriters = 4  // groups written at once, each on its own connection
+	minExtraGroup    = 8  // queued arrivals that justify a writer beside a busy one
 	intakeTimeout    = 30 * time.Second
 )
 

@@ -124,14 +124,29 @@ func TestLeadAPIHMACAndBatch(t *testing.T) {
 		map[string]any{"external_id": "b-2", "name": "乙"},
 		map[string]any{"external_id": "b-1", "name": "甲", "phone": "13600136001"},
 		map[string]any{"external_id": "b-3", "email": "bing@example.com", "bogus": 1},
+		// One customer twice in a batch, by two formats of one number: the second is a touch on the first.
+		map[string]any{"external_id": "b-4", "name": "丁", "phone": "136 0013 6004"},
+		map[string]any{"external_id": "b-5", "name": "丁", "phone": "+86-136-0013-6004"},
 	}}
+	// Then many independent leads: the batch is written concurrently and every one gets its own result.
+	for i := range 150 {
+		batch["leads"] = append(batch["leads"].([]any),
+			map[string]any{"external_id": fmt.Sprintf("m-%d", i), "phone": fmt.Sprintf("1350000%04d", i)})
+	}
 	status, resp = b.post("/api/v1/leads/batch", map[string]string{"Authorization": "Bearer " + webToken}, batch)
 	results, _ := resp["results"].([]any)
-	if status != http.StatusOK || len(results) != 4 {
-		t.Fatalf("batch: %d %v", status, resp)
+	if status != http.StatusOK || len(results) != 156 {
+		t.Fatalf("batch: %d, %d results", status, len(results))
 	}
-	want := []string{"created", "error:leads[1].phone", "exists", "error:leads[3].bogus"}
+	want := []string{"created", "error:leads[1].phone", "exists", "error:leads[3].bogus", "created", "touch"}
+	for range 150 {
+		want = append(want, "created")
+	}
+	ids := map[any]bool{}
 	for i, r := range results {
+		if m := r.(map[string]any); i >= 6 {
+			ids[m["id"]] = true
+		}
 		m := r.(map[string]any)
 		got := fmt.Sprint(m["status"])
 		if e, ok := m["error"].(map[string]any); ok {
@@ -140,6 +155,12 @@ func TestLeadAPIHMACAndBatch(t *testing.T) {
 		if got != want[i] {
 			t.Errorf("batch result %d = %s, want %s", i, got, want[i])
 		}
+	}
+	if len(ids) != 150 {
+		t.Errorf("150 new leads got %d distinct ids", len(ids))
+	}
+	if created, touched := results[4].(map[string]any)["id"], results[5].(map[string]any)["id"]; created != touched {
+		t.Errorf("the touch went to lead %v, not to the lead %v the batch created for that customer", touched, created)
 	}
 	status, _ = b.post("/api/v1/leads/batch", map[string]string{"Authorization": "Bearer " + webToken}, map[string]any{"leads": make([]any, 1001)})
 	if status != http.StatusRequestEntityTooLarge {

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hibiken/asynq"
 
@@ -130,48 +133,106 @@ func readCSV(file string) ([][]string, []string, error) {
 	return all[1:], header, nil
 }
 
-// importRows runs every row through intake, drawing progress on w and writing failures to rejectsPath.
+// importChunk is how many rows go to intake at once: rows of a chunk are written concurrently (and grouped
+// by the store), chunks one after another, so progress moves steadily and a failure stops the import soon.
+const importChunk = 500
+
+// importRows runs every row through intake, drawing progress on w and writing failures, in file order,
+// to rejectsPath. A database failure stops the import; rows already imported stay imported, and running
+// the same file again skips them (their external ids are known) or adds them as touches.
 func importRows(ctx context.Context, svc *crm.Service, source string, header []string, rows [][]string, rejectsPath string, w io.Writer) (map[crm.IntakeStatus]int, error) {
 	sum := map[crm.IntakeStatus]int{}
-	var rej *csv.Writer
-	for i, row := range rows {
+	var rejected []rejectedRow
+	var mu sync.Mutex
+	var internal error
+	finished := 0
+	record := func(row int, res *crm.IntakeResult, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		finished++
+		switch {
+		case err == nil:
+			sum[res.Status]++
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			return // not started: the import is stopping
+		case crm.ErrorCode(err) == crm.EINTERNAL:
+			if internal == nil {
+				internal = fmt.Errorf("row %d: %w", row+2, err)
+			}
+		default:
+			msg, _ := crm.ErrorMessage(err)
+			rejected = append(rejected, rejectedRow{row, msg})
+			sum["rejected"]++
+		}
+		if finished%50 == 0 || finished == len(rows) {
+			fmt.Fprintf(w, "\rimporting %d/%d (%d%%): %d created, %d touches, %d existing, %d rejected",
+				finished, len(rows), finished*100/len(rows), sum[crm.IntakeCreated], sum[crm.IntakeTouch], sum[crm.IntakeExists], sum["rejected"])
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for lo := 0; lo < len(rows) && internal == nil; lo += importChunk {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		in, err := rowInput(header, row)
-		var res *crm.IntakeResult
-		if err == nil {
-			res, err = svc.Intake(ctx, source, in)
+		hi := min(lo+importChunk, len(rows))
+		var inputs []*crm.LeadInput
+		var at []int // inputs[k] is rows[at[k]]
+		for i := lo; i < hi; i++ {
+			in, err := rowInput(header, rows[i])
+			if err != nil {
+				record(i, nil, err)
+				continue
+			}
+			inputs, at = append(inputs, in), append(at, i)
 		}
-		if err != nil {
+		svc.IntakeMany(ctx, source, inputs, func(k int, res *crm.IntakeResult, err error) {
+			record(at[k], res, err)
 			if crm.ErrorCode(err) == crm.EINTERNAL {
-				return sum, fmt.Errorf("row %d: %w", i+2, err)
+				cancel() // the database is failing: stop starting rows
 			}
-			if rej == nil {
-				f, ferr := os.Create(rejectsPath)
-				if ferr != nil {
-					return sum, ferr
-				}
-				defer f.Close()
-				rej = csv.NewWriter(f)
-				defer rej.Flush()
-				_ = rej.Write(append([]string{"line", "reason"}, header...))
-			}
-			msg, _ := crm.ErrorMessage(err)
-			_ = rej.Write(append([]string{fmt.Sprint(i + 2), msg}, row...))
-			sum["rejected"]++
-		} else {
-			sum[res.Status]++
-		}
-		if (i+1)%50 == 0 || i+1 == len(rows) {
-			fmt.Fprintf(w, "\rimporting %d/%d (%d%%): %d created, %d touches, %d existing, %d rejected",
-				i+1, len(rows), (i+1)*100/len(rows), sum[crm.IntakeCreated], sum[crm.IntakeTouch], sum[crm.IntakeExists], sum["rejected"])
-		}
+		})
 	}
 	if len(rows) > 0 {
 		fmt.Fprintln(w)
 	}
-	return sum, nil
+	if err := writeRejects(rejectsPath, header, rows, rejected); err != nil {
+		return sum, err
+	}
+	if internal != nil {
+		return sum, internal
+	}
+	return sum, ctx.Err()
+}
+
+// rejectedRow is a row intake refused: its index among the data rows and why.
+type rejectedRow struct {
+	row    int
+	reason string
+}
+
+// writeRejects writes the refused rows in file order, with their line numbers and reasons, to path; it
+// writes nothing when no row was refused.
+func writeRejects(path string, header []string, rows [][]string, rejected []rejectedRow) error {
+	if len(rejected) == 0 {
+		return nil
+	}
+	slices.SortFunc(rejected, func(a, b rejectedRow) int { return a.row - b.row })
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(f)
+	_ = cw.Write(append([]string{"line", "reason"}, header...))
+	for _, r := range rejected {
+		_ = cw.Write(append([]string{strconv.Itoa(r.row + 2), r.reason}, rows[r.row]...))
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // rowInput maps a CSV row onto a lead input by header name.
