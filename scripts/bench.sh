@@ -41,9 +41,9 @@ run() {
 }
 
 if [ -n "${BATON_BENCH_QUICK:-}" ]; then
-	PGBENCH_T=5 INGEST=2x CARD=20x RACE=5x SWEEP=10x STORE_INTAKE=1s STORE_RACE=10x OUTBOUND=100x
+	PGBENCH_T=5 INGEST=2x BATCH=2x CARD=20x RACE=5x SWEEP=10x STORE_INTAKE=1s STORE_RACE=10x OUTBOUND=100x
 else
-	PGBENCH_T=15 INGEST=6x CARD=100x RACE=30x SWEEP=50x STORE_INTAKE=5s STORE_RACE=50x OUTBOUND=600x
+	PGBENCH_T=15 INGEST=15x BATCH=10x CARD=100x RACE=30x SWEEP=50x STORE_INTAKE=5s STORE_RACE=50x OUTBOUND=600x
 fi
 
 command -v go >/dev/null || die "go is not on PATH"
@@ -144,19 +144,39 @@ note "redis:     $(redis-server --version 2>/dev/null | sed -n 's/.*v=\([^ ]*\).
 note "load:      $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------------------
-section "floor: pgbench single-row INSERT, 8 clients, prepared, ${PGBENCH_T} s"
+section "floor: pgbench single-row INSERT, 16 clients (as BenchmarkIngest), prepared, ${PGBENCH_T} s"
 "$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP TABLE IF EXISTS bench_leads' \
 	-c 'CREATE TABLE bench_leads (id bigserial PRIMARY KEY, source text, external_id text, payload text)'
 cat >"$TMP/insert.sql" <<'SQL'
 INSERT INTO bench_leads (source, external_id, payload) VALUES ('web-form', 'ext-' || :client_id || '-' || random(), repeat('x', 200));
 SQL
-run "$PGBENCH" -n -f "$TMP/insert.sql" -c 8 -j 2 -T "$PGBENCH_T" -M prepared -l --log-prefix="$TMP/pgbench" \
+run "$PGBENCH" -n -f "$TMP/insert.sql" -c 16 -j 2 -T "$PGBENCH_T" -M prepared -l --log-prefix="$TMP/pgbench" \
 	"$BATON_TEST_DATABASE_URL"
 # The per-transaction log's third field is the latency in microseconds.
 cat "$TMP"/pgbench.* | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {
 	printf "    pgbench latency: p50 %.2f ms, p99 %.2f ms (%d transactions)\n", v[int(NR*0.50)]/1000, v[int(NR*0.99)]/1000, NR}' |
 	tee -a "$OUT"
 "$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP TABLE bench_leads'
+note "load after floor: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The same writes a new customer's intake makes (customer, lead, first touch, timeline event: four rows
+# and their indexes and foreign keys), one transaction each, straight from pgbench on Baton's schema.
+section "floor: pgbench running one intake's writes per transaction, 16 clients, ${PGBENCH_T} s"
+"$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP DATABASE IF EXISTS baton_bench_schema' -c 'CREATE DATABASE baton_bench_schema'
+base=${BATON_TEST_DATABASE_URL%%\?*}
+SCHEMA_URL="${base%/*}/baton_bench_schema${BATON_TEST_DATABASE_URL#"$base"}"
+BATON_DATABASE_URL="$SCHEMA_URL" BATON_DATA_KEY=$(head -c 32 /dev/urandom | base64) go run ./cmd/baton migrate >/dev/null
+cat >"$TMP/intake.sql" <<'SQL'
+\set n random(1, 2000000000)
+BEGIN;
+INSERT INTO customers (name_enc, phone_enc, phone_hash, company, title, region, created_at) VALUES (decode(md5(:n::text || 'a'), 'hex'), decode(md5(:n::text || 'b') || md5(:n::text), 'hex'), decode(md5(:client_id::text || random()::text) || md5(:n::text), 'hex'), '示例科技', '', '', now()) RETURNING id AS cid \gset
+INSERT INTO leads (customer_id, source, external_id, campaign, note, pool, stage, is_open, rev, created_at, pooled_at, last_activity_at, next_due_at, updated_at, attributes) VALUES (:cid, 'web-form', 'ext-' || :client_id || '-' || random(), 'bench', '', 'sales', 'new', true, 1, now(), now(), now(), now() + interval '5 min', now(), '{"company":"示例科技"}') RETURNING id AS lid \gset
+INSERT INTO touches (lead_id, customer_id, source, external_id, campaign, created_at) VALUES (:lid, :cid, 'web-form', 'ext-' || :client_id || '-' || random(), 'bench', now());
+INSERT INTO lead_events (lead_id, kind, at, data) VALUES (:lid, 'created', now(), '{"source":"web-form","pool":"sales"}');
+COMMIT;
+SQL
+run "$PGBENCH" -n -f "$TMP/intake.sql" -c 16 -j 2 -T "$PGBENCH_T" -M prepared "$SCHEMA_URL"
+"$PSQL" "$BATON_TEST_DATABASE_URL" -qc 'DROP DATABASE baton_bench_schema'
 note "load after floor: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------------------
@@ -169,6 +189,7 @@ bench() {
 	note "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 bench -bench '^BenchmarkIngest$' -benchtime "$INGEST" ./cmd/baton
+bench -bench '^BenchmarkIngestBatch$' -benchtime "$BATCH" ./cmd/baton
 bench -bench '^BenchmarkLeadToCard$' -benchtime "$CARD" ./cmd/baton
 bench -bench '^BenchmarkClaimRace$' -benchtime "$RACE" ./cmd/baton
 bench -v -bench '^BenchmarkSweep$' -benchtime "$SWEEP" ./storage # -v prints the EXPLAIN plans

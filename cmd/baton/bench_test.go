@@ -118,6 +118,52 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(server.bound(0.99), "server_p99_le_ms")
 }
 
+// BenchmarkIngestBatch measures leads/s through POST /api/v1/leads/batch, one client sending batches of
+// 1,000 new customers (the API's maximum): how fast a backfill or a CRM sync can push.
+func BenchmarkIngestBatch(b *testing.B) {
+	const size = 1000
+	bt := startBench(b, 3, "info")
+	hc := benchHTTP(b)
+	var seq int64
+	var busy time.Duration
+	n := 0
+	for b.Loop() {
+		leads := make([]json.RawMessage, size)
+		for i := range leads {
+			seq++
+			leads[i] = benchLead("batch", seq)
+		}
+		body, _ := json.Marshal(map[string]any{"leads": leads})
+		req, _ := http.NewRequest("POST", bt.base+"/api/v1/leads/batch", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+webToken)
+		start := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out struct {
+			Results []struct {
+				Status string `json:"status"`
+			} `json:"results"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		busy += time.Since(start)
+		if err != nil || resp.StatusCode != http.StatusOK || len(out.Results) != size {
+			b.Fatalf("batch: HTTP %d, %d results, %v", resp.StatusCode, len(out.Results), err)
+		}
+		for i, r := range out.Results {
+			if r.Status != "created" {
+				b.Fatalf("batch item %d: %q", i, r.Status)
+			}
+		}
+		n += size
+	}
+	b.ReportMetric(float64(n)/busy.Seconds(), "leads/s")
+	b.ReportMetric(ms(busy/time.Duration(b.N)), "ms/batch")
+}
+
 // BenchmarkLeadToCard measures the time from the API's answer to the pool card's arrival at the emulator,
 // one lead at a time. Leads are spaced 300 ms after the previous card, because Baton paces a chat at Lark's
 // 4 cards/s and this measures the path, not the pacing.
