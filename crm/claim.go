@@ -22,15 +22,12 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 				return nil, ctx.Err()
 			}
 			if fl.won != nil {
-				return nil, fmt.Errorf("claim lead %d: %w", leadID, claimTaken(fl.won, actor))
+				won := *fl.won
+				return nil, &LostClaimError{Lead: &won, err: fmt.Errorf("claim lead %d: %w", leadID, claimTaken(&won, actor))}
 			}
 			continue // the tap ahead did not go through (its cap, say): this one tries in turn
 		}
-		l, err := s.Leads.Lead(ctx, leadID)
-		if err != nil {
-			return nil, err
-		}
-		pool, err := s.pool(l.Pool)
+		l, pool, err := s.leadInPool(ctx, leadID)
 		if err != nil {
 			return nil, err
 		}
@@ -59,6 +56,16 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 		return l, nil
 	}
 }
+
+// LostClaimError refuses a tap that waited for another tap's claim of the same lead, which won. Lead is
+// the lead as the winner left it, so the answer can show it without reading it again.
+type LostClaimError struct {
+	Lead *Lead
+	err  error
+}
+
+func (e *LostClaimError) Error() string { return e.err.Error() }
+func (e *LostClaimError) Unwrap() error { return e.err }
 
 func (s *Service) claimInTx(ctx context.Context, pool *Pool, leadID, rev int64, actor string, member bool, now time.Time) (*Lead, error) {
 	return s.Leads.ClaimLead(ctx, leadID, rev, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
@@ -125,11 +132,7 @@ func (f *claimFlights) finish(leadID int64, fl *claimFlight, won *Lead) {
 // (an escalation card's one-tap reassign).
 func (s *Service) Reassign(ctx context.Context, leadID, rev int64, actor, to string) (*Lead, error) {
 	now := s.now()
-	l, err := s.Leads.Lead(ctx, leadID)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := s.pool(l.Pool)
+	l, pool, err := s.leadInPool(ctx, leadID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +164,19 @@ func (s *Service) Reassign(ctx context.Context, leadID, rev int64, actor, to str
 	}
 	s.afterWrite(ctx, l)
 	return l, nil
+}
+
+// leadInPool reads the lead and its pool's configuration.
+func (s *Service) leadInPool(ctx context.Context, leadID int64) (*Lead, *Pool, error) {
+	l, err := s.Leads.Lead(ctx, leadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := s.pool(l.Pool)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, pool, nil
 }
 
 // candidates gathers what PickAssignee needs for every member of an assign pool.

@@ -160,7 +160,12 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 			resp.Toast.ZH, resp.Toast.EN = "卡片已过期，已刷新为最新状态", "This card was out of date; it now shows the current state"
 		}
 		var l *crm.Lead
-		resp.Card, l = h.render(ctx, act.Lead, kind)
+		if lost := (*crm.LostClaimError)(nil); errors.As(err, &lost) {
+			l = lost.Lead
+			resp.Card = h.renderLead(ctx, l, kind)
+		} else {
+			resp.Card, l = h.render(ctx, act.Lead, kind)
+		}
 		if kind == poolCard && l != nil {
 			explainLostClaim(l, a.OperatorOpenID, resp)
 		}
@@ -180,9 +185,7 @@ func explainLostClaim(l *crm.Lead, actor string, resp *bot.CardResponse) {
 	resp.Toast.ZH, resp.Toast.EN = "手慢了，该线索已被他人认领", "Too late: someone else claimed this lead first"
 }
 
-// render draws the card a click came from at the lead's current state, and returns that state. Clicks
-// answered at the same moment for the same revision share one drawing: in a claim storm every loser gets
-// the card the winner left, read once.
+// render draws the card a click came from at the lead's current state, and returns that state.
 func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) ([]byte, *crm.Lead) {
 	if kind == noCard {
 		return nil, nil
@@ -192,6 +195,13 @@ func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) ([]byte,
 		h.Logger.Warn("render card after action", "lead_id", leadID, "error", err)
 		return nil, nil
 	}
+	return h.renderLead(ctx, l, kind), l
+}
+
+// renderLead draws the card of kind for lead l as read by the caller. Clicks answered at the same moment
+// for the same revision share one drawing: in a claim storm every loser gets the card the winner left,
+// drawn once.
+func (h *Lark) renderLead(ctx context.Context, l *crm.Lead, kind cardKind) []byte {
 	key := fmt.Sprintf("%d:%d:%d", l.ID, l.Rev, kind)
 	card, err, _ := h.renders.Do(key, func() (any, error) {
 		v, err := h.Service.ViewOf(ctx, l)
@@ -207,10 +217,10 @@ func (h *Lark) render(ctx context.Context, leadID int64, kind cardKind) ([]byte,
 		return h.Cards.OwnerCard(v), nil
 	})
 	if err != nil {
-		h.Logger.Warn("render card after action", "lead_id", leadID, "error", err)
-		return nil, l
+		h.Logger.Warn("render card after action", "lead_id", l.ID, "error", err)
+		return nil
 	}
-	return card.([]byte), l
+	return card.([]byte)
 }
 
 func toast(typ, zh, en string) *bot.CardResponse {

@@ -53,6 +53,7 @@ type DB struct {
 	// intakes groups concurrent intakes into one transaction on PostgreSQL; nil on SQLite, whose single
 	// writer gains nothing from it.
 	intakes *intakeBatcher
+	seen    *seenBatcher // FirstSeen groups on PostgreSQL; nil on SQLite
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -99,6 +100,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		db.bun = bun.NewDB(sqldb, pgdialect.New())
 		db.pg = true
 		db.intakes = newIntakeBatcher(db)
+		db.seen = &seenBatcher{db: db}
 	default:
 		dsn, err := sqliteDSN(rawURL)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -244,4 +245,36 @@ func TestOpen(t *testing.T) {
 	if _, err := storage.Open(ctx, "mysql://user:secret@host/db", storagetest.Options()); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("Open(mysql://…) err = %v, want an error without the password", err)
 	}
+}
+
+// A burst of distinct events, each delivered several times at once (written in groups on PostgreSQL):
+// every event is first-seen exactly once.
+func TestFirstSeenBurst(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		const events, copies = 12, 5
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		firsts := map[string]int{}
+		for i := range events * copies {
+			key := fmt.Sprintf("burst_%d", i%events)
+			wg.Go(func() {
+				first, err := db.FirstSeen(context.Background(), key, time.Hour)
+				if err != nil {
+					t.Error(err)
+				}
+				if first {
+					mu.Lock()
+					firsts[key]++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for i := range events {
+			if key := fmt.Sprintf("burst_%d", i); firsts[key] != 1 {
+				t.Errorf("%s seen first %d times, want once", key, firsts[key])
+			}
+		}
+	})
 }

@@ -169,16 +169,20 @@ func (b *intakeBatcher) write(group []*intakeCall) {
 func intakeKeys(c *intakeCall) []string {
 	keys := make([]string, 0, 3)
 	if c.in.ExternalID != "" {
-		keys = append(keys, "x\x00"+c.in.Source+"\x00"+c.in.ExternalID)
+		keys = append(keys, externalKey(c.in.Source, c.in.ExternalID))
 	}
 	if c.phoneHash != nil {
-		keys = append(keys, "p\x00"+string(c.phoneHash))
+		keys = append(keys, phoneKey(c.phoneHash))
 	}
 	if c.emailHash != nil {
-		keys = append(keys, "e\x00"+string(c.emailHash))
+		keys = append(keys, emailKey(c.emailHash))
 	}
 	return keys
 }
+
+func externalKey(source, id string) string { return "x\x00" + source + "\x00" + id }
+func phoneKey(hash []byte) string          { return "p\x00" + string(hash) }
+func emailKey(hash []byte) string          { return "e\x00" + string(hash) }
 
 // intakeGroup writes a group and sets each arrival's result.
 func (db *DB) intakeGroup(ctx context.Context, b *intakeBatcher, group []*intakeCall) {
@@ -242,7 +246,7 @@ func (db *DB) intakeMany(ctx context.Context, tx bun.Tx, group []*intakeCall) er
 			return fmt.Errorf("find touches: %w", err)
 		}
 		for _, r := range rows {
-			seen["x\x00"+r.Source+"\x00"+r.ExternalID] = true
+			seen[externalKey(r.Source, r.ExternalID)] = true
 		}
 	}
 	if len(phones)+len(emails) > 0 {
@@ -256,10 +260,10 @@ func (db *DB) intakeMany(ctx context.Context, tx bun.Tx, group []*intakeCall) er
 		}
 		for _, r := range rows {
 			if r.PhoneHash != nil {
-				seen["p\x00"+string(r.PhoneHash)] = true
+				seen[phoneKey(r.PhoneHash)] = true
 			}
 			if r.EmailHash != nil {
-				seen["e\x00"+string(r.EmailHash)] = true
+				seen[emailKey(r.EmailHash)] = true
 			}
 		}
 	}
