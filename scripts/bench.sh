@@ -3,7 +3,7 @@
 # PostgreSQL in the same run (pgbench single-row INSERTs), and collects everything in one results file.
 # docs/benchmarks.md explains the benchmarks and records a run.
 #
-#   scripts/bench.sh                      # everything (about 6 minutes on 2 cores)
+#   scripts/bench.sh                      # everything (about 8 minutes on 2 cores)
 #   BATON_BENCH_QUICK=1 scripts/bench.sh  # shorter runs, for trying the script
 #
 # Environment:
