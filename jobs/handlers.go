@@ -17,6 +17,16 @@ func (w *Worker) handleSync(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	token, holder, ok, err := w.lockSync(ctx, p.Lead)
+	switch {
+	case err != nil:
+		// Redis answered the dequeue but not the lock: syncing unlocked beats not syncing.
+		w.logger.WarnContext(ctx, "lead sync lock", "lead_id", p.Lead, "error", err)
+	case !ok:
+		return w.syncAfter(ctx, p, holder)
+	default:
+		defer w.unlockSync(p.Lead, token)
+	}
 	return classify(w.svc.SyncLead(ctx, p.Lead))
 }
 

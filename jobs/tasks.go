@@ -32,6 +32,7 @@ const maxRetry = 10
 // leadPayload is the payload of lead:sync.
 type leadPayload struct {
 	Lead int64 `json:"lead"`
+	Wait int   `json:"wait,omitempty"` // follow-ups of a sync that found the lead locked (synclock.go)
 }
 
 // timerPayload is the payload of lead:timers. Due is kept in the payload because asynq stores ProcessAt in
@@ -43,8 +44,10 @@ type timerPayload struct {
 	Early int    `json:"early,omitempty"`
 }
 
-func newSyncTask(lead int64) *asynq.Task {
-	b, _ := json.Marshal(leadPayload{Lead: lead}) // marshalling plain ints cannot fail
+func newSyncTask(lead int64) *asynq.Task { return newSyncTaskFor(leadPayload{Lead: lead}) }
+
+func newSyncTaskFor(p leadPayload) *asynq.Task {
+	b, _ := json.Marshal(p) // marshalling plain ints cannot fail
 	return asynq.NewTask(TypeLeadSync, b, asynq.Queue(QueueCritical), asynq.MaxRetry(maxRetry),
 		asynq.Timeout(taskTimeout))
 }

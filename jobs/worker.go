@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // Service is what the handlers call; crm.Service implements it.
@@ -52,6 +53,7 @@ type Worker struct {
 	svc       Service
 	sw        Sweeper
 	client    *asynq.Client
+	redis     redis.UniversalClient // sync locks
 	inspector *asynq.Inspector
 	srv       *asynq.Server
 	logger    *slog.Logger
@@ -65,6 +67,7 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 		svc:       svc,
 		sw:        sw,
 		client:    asynq.NewClientFromRedisClient(r.Client),
+		redis:     r.Client,
 		inspector: asynq.NewInspectorFromRedisClient(r.Client),
 		logger:    orDefault(cfg.Logger),
 		now:       cfg.Now,
