@@ -25,7 +25,7 @@ func (w *Worker) handleSync(ctx context.Context, t *asynq.Task) error {
 	case !ok:
 		return w.syncAfter(ctx, p, holder)
 	default:
-		defer w.unlockSync(p.Lead, token)
+		defer w.holdSync(p.Lead, token)()
 	}
 	return classify(w.svc.SyncLead(ctx, p.Lead))
 }

@@ -19,14 +19,19 @@ import (
 // syncs whatever the lead is then. The database stays the source of truth: if a holder dies, its lock
 // expires and the follow-up or the sweeper finishes the job.
 const (
-	syncLockTTL    = taskTimeout // a sync cannot outlive its task
+	// The lock is short and renewed (every third of it) while the sync runs, so a worker that dies
+	// mid-sync holds its leads for seconds, not for a whole task timeout.
+	syncLockTTL    = 15 * time.Second
 	syncWaitFirst  = 250 * time.Millisecond
 	syncWaitLater  = 2 * time.Second
 	syncWaitsQuick = 8  // follow-ups at syncWaitFirst before slowing down
 	syncWaitsMax   = 64 // about two minutes of waiting, then the sweeper takes over
 )
 
-var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+var (
+	unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+	renewScript  = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end return 0`)
+)
 
 func syncLockKey(lead int64) string { return fmt.Sprintf("baton:lock:sync:%d", lead) }
 
@@ -38,7 +43,7 @@ func (w *Worker) lockSync(ctx context.Context, lead int64) (token, holder string
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	token = hex.EncodeToString(b)
-	ok, err = w.redis.SetNX(ctx, syncLockKey(lead), token, syncLockTTL).Result()
+	ok, err = w.redis.SetNX(ctx, syncLockKey(lead), token, w.lockTTL).Result()
 	if err != nil || ok {
 		return token, "", ok, err
 	}
@@ -49,15 +54,40 @@ func (w *Worker) lockSync(ctx context.Context, lead int64) (token, holder string
 	return token, holder, false, err
 }
 
-// unlockSync releases the lock if it is still ours (it may have expired and been taken since).
-func (w *Worker) unlockSync(lead int64, token string) {
+// holdSync keeps the lock alive until the returned release is called, then releases it if it is still
+// ours (it may have expired and been taken since).
+func (w *Worker) holdSync(lead int64, token string) (release func()) {
 	if w.redis == nil {
-		return
+		return func() {}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
-	defer cancel()
-	if err := unlockScript.Run(ctx, w.redis, []string{syncLockKey(lead)}, token).Err(); err != nil {
-		w.logger.Warn("release lead sync lock", "lead_id", lead, "error", err)
+	key := syncLockKey(lead)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(w.lockTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
+				err := renewScript.Run(ctx, w.redis, []string{key}, token, w.lockTTL.Milliseconds()).Err()
+				cancel()
+				if err != nil {
+					w.logger.Warn("renew lead sync lock", "lead_id", lead, "error", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+		ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
+		defer cancel()
+		if err := unlockScript.Run(ctx, w.redis, []string{key}, token).Err(); err != nil {
+			w.logger.Warn("release lead sync lock", "lead_id", lead, "error", err)
+		}
 	}
 }
 

@@ -56,3 +56,52 @@ func TestSyncOfOneLeadRunsAlone(t *testing.T) {
 		t.Error("two syncs of lead 7 ran at once")
 	}
 }
+
+// The lock outlives its TTL while the sync runs (it is renewed), and a lock left by a worker that died
+// expires: the follow-up then syncs the lead.
+func TestSyncLockRenewedAndExpires(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	release := make(chan struct{})
+	svc.syncErr = func(lead int64) error {
+		if lead == 7 {
+			<-release
+		}
+		return nil
+	}
+	w := NewWorker(r, svc, fakeSweeper{}, WorkerConfig{Logger: testLogger(t)})
+	w.lockTTL = 300 * time.Millisecond // before Start: the worker's goroutines read it
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Shutdown)
+
+	first := make(chan error, 1)
+	go func() { first <- w.handleSync(context.Background(), newSyncTask(7)) }()
+	svc.wait(t, "SyncLead", 7, 5*time.Second)
+	time.Sleep(3 * w.lockTTL) // three TTLs into a slow sync
+	if err := w.handleSync(context.Background(), newSyncTask(7)); err != nil {
+		t.Fatal(err)
+	}
+	if n := svc.count("SyncLead", 7); n != 1 {
+		t.Errorf("a sync ran beside a slow one whose lock had been renewed (%d calls)", n)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+
+	// A worker died holding lead 9's lock: nobody renews or releases it.
+	if err := r.Client.Set(context.Background(), syncLockKey(9), "dead-worker", w.lockTTL).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.handleSync(context.Background(), newSyncTask(9)); err != nil {
+		t.Fatal(err)
+	}
+	if n := svc.count("SyncLead", 9); n != 0 {
+		t.Fatalf("lead 9 synced while locked (%d calls)", n)
+	}
+	eventually(t, 10*time.Second, "the follow-up sync once the dead lock expired", func() bool {
+		return svc.count("SyncLead", 9) == 1
+	})
+}

@@ -54,6 +54,7 @@ type Worker struct {
 	sw        Sweeper
 	client    *asynq.Client
 	redis     redis.UniversalClient // sync locks
+	lockTTL   time.Duration         // syncLockTTL; shorter in tests
 	inspector *asynq.Inspector
 	srv       *asynq.Server
 	logger    *slog.Logger
@@ -68,6 +69,7 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 		sw:        sw,
 		client:    asynq.NewClientFromRedisClient(r.Client),
 		redis:     r.Client,
+		lockTTL:   syncLockTTL,
 		inspector: asynq.NewInspectorFromRedisClient(r.Client),
 		logger:    orDefault(cfg.Logger),
 		now:       cfg.Now,

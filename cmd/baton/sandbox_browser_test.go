@@ -165,6 +165,14 @@ func waitText(t *testing.T, ctx context.Context, what, sel, want string) {
 	step(t, ctx, what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 
+// clickNow finds and clicks the element in one step inside the page. The chat list is redrawn whenever a
+// message arrives, so a node found by one DevTools call can be gone by the next (chromedp.Click's
+// "Could not find node with given id").
+func clickNow(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const n = document.querySelector(%q);
+		if (!n) { throw new Error("nothing matches " + %q); } n.click(); })()`, sel, sel))
+}
+
 // pick sets a <select>'s value and fires change, as choosing with the mouse does.
 func pick(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q;
@@ -224,7 +232,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 
 	dm := fmt.Sprintf(`.chat[data-chat-id=%q]`, rep2DM)
 	step(t, ctx, "rep 2's DM shows an unread dot", chromedp.WaitVisible(chromedp.CSS(dm+" .dot")))
-	step(t, ctx, "open rep 2's DM", chromedp.Click(chromedp.CSS(dm)),
+	step(t, ctx, "open rep 2's DM", clickNow(dm),
 		chromedp.WaitVisible(chromedp.CSS(`.msg.bot .card select[name="stage"]`)))
 	owner := result(t, ctx, "read the owner card", chromedp.TextContent(chromedp.CSS(".msg.bot .card")))
 	if !regexp.MustCompile(`电话：\+861[3-9]\d{9}`).MatchString(owner) {
