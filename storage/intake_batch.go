@@ -26,10 +26,10 @@ import (
 // unique index raced by another process, say), every arrival of the group is re-run on its own, so one
 // arrival's conflict never fails another.
 const (
-	maxIntakeGroup   = 64 // arrivals per transaction
-	maxIntakeWriters = 4  // groups written at once, each on its own connection
-	minExtraGroup    = 8  // queued arrivals that justify a writer beside a busy one
-	intakeTimeout    = 30 * time.Second
+	maxIntakeGroup   = 64               // arrivals per transaction
+	maxIntakeWriters = 4                // groups written at once, each on its own connection
+	minExtraGroup    = 8                // queued arrivals that justify a writer beside a busy one
+	groupTimeout     = 30 * time.Second // bounds a group's writing once its callers are detached from it
 )
 
 type intakeCall struct {
@@ -150,7 +150,7 @@ func (b *intakeBatcher) takeLocked() []*intakeCall {
 }
 
 func (b *intakeBatcher) write(group []*intakeCall) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), intakeTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
 	defer cancel()
 	b.db.intakeGroup(ctx, b, group)
 	b.mu.Lock()

@@ -112,7 +112,7 @@ func (b *seenBatcher) write() {
 		group := slices.Clone(b.queue[:n])
 		b.queue = slices.Delete(b.queue, 0, n)
 		b.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), intakeTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
 		b.db.recordSeen(ctx, group)
 		cancel()
 		for _, c := range group {
