@@ -59,76 +59,18 @@ cleanup() {
 	local status=$?
 	trap - EXIT
 	trap '' INT TERM
-	[ -z "$REDIS_PID" ] || stop_pid "$REDIS_PID" TERM
-	[ -z "$PG_PID" ] || stop_pid "$PG_PID" QUIT
-	[ -z "$TMP" ] || rm -rf "$TMP"
+	stop_services
 	exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+make_tmp # pgbench's scripts and logs live here too
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")
-chmod 755 "$TMP" # the postgres user must reach its data dir inside
-
-
-
-
-# wait_until CHECK... polls CHECK for up to 30 s.
-wait_until() {
-	for _ in $(seq 1 150); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-
-start_postgres() {
-	PG_BIN=$(pg_bindir)
-	[ -x "$PG_BIN/postgres" ] || die "PostgreSQL is not installed and BATON_TEST_DATABASE_URL is not set"
-	local run="$TMP/pg-run" data="$TMP/pg-data" port=${BATON_BENCH_PG_PORT:-$(free_port)}
-	mkdir -p "$run" "$data"
-	if [ "$(id -u)" -eq 0 ]; then
-		id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-		chown postgres: "$run" "$data"
-	fi
-	chmod 700 "$data"
-	(as_pg "$PG_BIN/initdb" -D "$data" -A trust -U postgres -E UTF8) >"$TMP/initdb.log" 2>&1 ||
-		{
-			cat "$TMP/initdb.log" >&2
-			die "initdb failed"
-		}
-	(as_pg "$PG_BIN/postgres" -D "$data" -p "$port" -k "$run" -c listen_addresses=127.0.0.1 \
-		-c max_connections=200) >"$TMP/postgres.log" 2>&1 &
-	PG_PID=$!
-	if ! wait_until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; then
-		cat "$TMP/postgres.log" >&2
-		die "PostgreSQL did not start on port $port"
-	fi
-	export BATON_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-}
-
-redis_ping() {
-	(
-		exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && read -r -t 2 reply <&3 &&
-			[ "${reply%$'\r'}" = +PONG ]
-	) 2>/dev/null
-}
-
-start_redis() {
-	command -v redis-server >/dev/null || die "redis-server is not installed and BATON_TEST_REDIS_URL is not set"
-	local port=${BATON_BENCH_REDIS_PORT:-$(free_port)}
-	mkdir -p "$TMP/redis"
-	(own_session redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redis" \
-		--logfile "$TMP/redis/redis.log" --daemonize no) >/dev/null 2>&1 &
-	REDIS_PID=$!
-	wait_until redis_ping "$port" || die "Redis did not start on port $port"
-	export BATON_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
-}
-
-[ -n "${BATON_TEST_DATABASE_URL:-}" ] || start_postgres
-[ -n "${BATON_TEST_REDIS_URL:-}" ] || start_redis
+# At PostgreSQL's defaults (fsync on), unlike scripts/test.sh's server: the floor and Baton pay for durable
+# commits as production does.
+[ -n "${BATON_TEST_DATABASE_URL:-}" ] || start_postgres "${BATON_BENCH_PG_PORT:-}" -c max_connections=200
+[ -n "${BATON_TEST_REDIS_URL:-}" ] || start_redis "${BATON_BENCH_REDIS_PORT:-}"
 PSQL=$(command -v psql || echo "$(pg_bindir)/psql")
 PGBENCH=$(command -v pgbench || echo "$(pg_bindir)/pgbench")
 

@@ -112,140 +112,23 @@ cleanup() {
 	# Ignore further interrupts: an impatient second Ctrl-C must not leave servers behind.
 	trap - EXIT
 	trap '' INT TERM
-	if [ -n "$REDIS_PID" ]; then
-		stop_pid "$REDIS_PID" TERM
-	fi
-	if [ -n "$PG_PID" ]; then
-		stop_pid "$PG_PID" QUIT # immediate shutdown: the data is thrown away anyway
-	fi
-	if [ -n "$TMP" ]; then
-		rm -rf "$TMP"
-	fi
+	stop_services
 	exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-
-
-
-make_tmp() {
-	if [ -z "$TMP" ]; then
-		TMP=$(mktemp -d "${TMPDIR:-/tmp}/baton-test.XXXXXX")
-		chmod 755 "$TMP" # the postgres user must reach its data dir inside
-	fi
-}
-
-start_postgres() {
-	PG_BIN=$(pg_bindir)
-	[ -n "$PG_BIN" ] || die "PostgreSQL is not installed and BATON_TEST_DATABASE_URL is not set"
-	make_tmp
-	if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
-		useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-	fi
-	local run="$TMP/pg-run" data="$TMP/pg-data" port
-	mkdir -p "$run" "$data"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres: "$run" "$data"
-	fi
-	chmod 700 "$data"
-	(as_pg "$PG_BIN/initdb" -D "$data" -A trust -U postgres -E UTF8 --no-sync) >"$TMP/initdb.log" 2>&1 ||
-		{
-			cat "$TMP/initdb.log" >&2
-			die "initdb failed"
-		}
-	for _ in 1 2 3 4 5; do
-		port=$(free_port)
-		(as_pg "$PG_BIN/postgres" -D "$data" -p "$port" -k "$run" -c listen_addresses=127.0.0.1 \
-			-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200) \
-			>"$TMP/postgres.log" 2>&1 &
-		PG_PID=$!
-		if wait_for "PostgreSQL" pg_ready "$port"; then
-			export BATON_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-			note "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
-			return
-		fi
-		stop_pid "$PG_PID" QUIT
-		PG_PID=""
-		note "PostgreSQL did not start on port $port; retrying"
-	done
-	cat "$TMP/postgres.log" >&2 || true
-	die "PostgreSQL did not start"
-}
-
-pg_ready() {
-	# A server that lost the race for the port exits; stop waiting for it.
-	kill -0 "$PG_PID" 2>/dev/null || return 2
-	# pg_isready's own status 2 means "no response yet", not "give up".
-	"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres || return 1
-}
-
-start_redis() {
-	command -v redis-server >/dev/null || die "redis-server is not installed and BATON_TEST_REDIS_URL is not set"
-	make_tmp
-	local dir="$TMP/redis" port
-	mkdir -p "$dir"
-	for _ in 1 2 3 4 5; do
-		port=$(free_port)
-		(own_session redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-			--logfile "$dir/redis.log" --daemonize no) >/dev/null 2>&1 &
-		REDIS_PID=$!
-		if wait_for "Redis" redis_ready "$port"; then
-			export BATON_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
-			note "Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$port"
-			return
-		fi
-		kill "$REDIS_PID" 2>/dev/null || true
-		wait "$REDIS_PID" 2>/dev/null || true
-		REDIS_PID=""
-		note "Redis did not start on port $port; retrying"
-	done
-	cat "$dir/redis.log" >&2 || true
-	die "Redis did not start"
-}
-
-redis_ready() {
-	# A server that lost the race for the port exits; stop waiting for it.
-	kill -0 "$REDIS_PID" 2>/dev/null || return 2
-	if command -v redis-cli >/dev/null; then
-		[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
-	else
-		(
-			exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-				printf 'PING\r\n' >&3 &&
-				read -r -t 2 reply <&3 &&
-				[ "${reply%$'\r'}" = +PONG ]
-		) 2>/dev/null
-	fi
-}
-
-# wait_for NAME CHECK ARG polls CHECK ARG for up to 30 s; a CHECK status of 2 means give up now.
-wait_for() {
-	local name=$1 check=$2 arg=$3 rc
-	for _ in $(seq 1 150); do
-		rc=0
-		"$check" "$arg" || rc=$?
-		case $rc in
-		0) return 0 ;;
-		2) return 1 ;;
-		esac
-		sleep 0.2
-	done
-	note "$name is not answering on port $arg"
-	return 1
-}
-
 section "services"
 if [ -n "${BATON_TEST_DATABASE_URL:-}" ]; then
 	note "PostgreSQL from BATON_TEST_DATABASE_URL"
 else
-	start_postgres
+	start_postgres "" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200
 fi
 if [ -n "${BATON_TEST_REDIS_URL:-}" ]; then
 	note "Redis from BATON_TEST_REDIS_URL"
 else
-	start_redis
+	start_redis ""
 fi
 
 # ---------------------------------------------------------------------------------------------------------
