@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/baton-crm/baton/bot/larktest"
 	"github.com/baton-crm/baton/jobs"
 )
@@ -21,15 +18,7 @@ feedback_summary: {cron: "0 18 * * MON-FRI", to: [ops_channels]}
 // tick enqueues a periodic task through the real queue, as the cron would, and waits for it to finish.
 func (b *baton) tick(typ string) {
 	b.t.Helper()
-	opt, err := redis.ParseURL(b.env["BATON_REDIS_URL"])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	if _, err := asynq.NewClientFromRedisClient(rdb).Enqueue(asynq.NewTask(typ, nil, asynq.Queue(jobs.QueueLow))); err != nil {
-		b.t.Fatalf("enqueue %s: %v", typ, err)
-	}
+	b.enqueueRaw(typ, jobs.QueueLow, nil)
 	b.settle()
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -9,9 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/baton-crm/baton/jobs"
 )
@@ -39,22 +35,6 @@ func (b *baton) replica() *baton {
 		stdout: &syncBuffer{}, done: make(chan int, 1)}
 	r.start()
 	return r
-}
-
-// enqueueRaw puts a task straight on the shared queue, as asynq's at-least-once delivery or a second
-// scheduler may: no task id, so nothing deduplicates it before a worker runs it.
-func (b *baton) enqueueRaw(typ, queue string, payload []byte) {
-	b.t.Helper()
-	opt, err := redis.ParseURL(b.env["BATON_REDIS_URL"])
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	if _, err := asynq.NewClientFromRedisClient(rdb).EnqueueContext(context.Background(),
-		asynq.NewTask(typ, payload, asynq.Queue(queue))); err != nil {
-		b.t.Fatalf("enqueue %s: %v", typ, err)
-	}
 }
 
 // TestFaultTwoReplicas runs two replicas on one PostgreSQL and Redis, with Lark's rate limits enforced. Leads

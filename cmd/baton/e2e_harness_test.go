@@ -408,17 +408,24 @@ func (c *clock) set(t time.Time) {
 // work it started has finished.
 func (b *baton) sweep() {
 	b.t.Helper()
+	b.enqueueRaw(jobs.TypeSweep, jobs.QueueLow, nil)
+	b.settle()
+}
+
+// enqueueRaw puts a task straight on the shared queue, as the scheduler, asynq's at-least-once delivery or
+// a second scheduler may: no task id, so nothing deduplicates it before a worker runs it.
+func (b *baton) enqueueRaw(typ, queue string, payload []byte) {
+	b.t.Helper()
 	opt, err := redis.ParseURL(b.env["BATON_REDIS_URL"])
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	client := asynq.NewClientFromRedisClient(rdb)
-	if _, err := client.Enqueue(asynq.NewTask(jobs.TypeSweep, nil, asynq.Queue(jobs.QueueLow))); err != nil {
-		b.t.Fatalf("enqueue sweep: %v", err)
+	if _, err := asynq.NewClientFromRedisClient(rdb).EnqueueContext(context.Background(),
+		asynq.NewTask(typ, payload, asynq.Queue(queue))); err != nil {
+		b.t.Fatalf("enqueue %s: %v", typ, err)
 	}
-	b.settle()
 }
 
 // settle waits until no task is pending or running in any queue (future wake-ups may stay scheduled).
