@@ -102,11 +102,17 @@ type LeadStore interface {
 	PendingEvents(ctx context.Context, leadID int64) ([]LeadEvent, error)
 	// MarkNotified records that the event's notification was delivered.
 	MarkNotified(ctx context.Context, eventID int64, at time.Time) error
-	// DueLeads returns ids of leads whose NextDueAt is at or before now, earliest first.
-	DueLeads(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	// DueLeads returns the leads whose NextDueAt is at or before until, earliest first.
+	DueLeads(ctx context.Context, until time.Time, limit int) ([]DueLead, error)
 	// UnsyncedLeads returns ids of leads whose cards lag their revision or that have pending notifications,
 	// last changed before olderThan.
 	UnsyncedLeads(ctx context.Context, olderThan time.Time, limit int) ([]int64, error)
+}
+
+// DueLead is a lead with a pending timer and when it is due.
+type DueLead struct {
+	ID  int64
+	Due time.Time
 }
 
 // MemberStore keeps what Baton knows about people beyond Lark: names (cached) and the away flag.

@@ -24,7 +24,7 @@ func BenchmarkTimerLateness(b *testing.B) {
 		if err := w.Start(); err != nil {
 			b.Fatalf("start worker: %v", err)
 		}
-		s := NewScheduler(mustClient(b, r), testLogger(b))
+		s := NewScheduler(mustClient(b, r), testLogger(b), nil)
 		base := time.Now().Add(2 * time.Second).Truncate(time.Second)
 		due := make(map[int64]time.Time, n)
 		for i := range int64(n) {

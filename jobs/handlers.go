@@ -40,7 +40,7 @@ func (w *Worker) handleTimers(ctx context.Context, t *asynq.Task) error {
 	if due := time.UnixMilli(p.Due); w.now().Before(due) {
 		p.Early++
 		id := timerTaskID(p.Lead, p.Key) + ":early" + strconv.Itoa(p.Early)
-		if err := enqueueTimer(ctx, w.client, p, id, ceilSecond(due)); err != nil {
+		if err := enqueueTimer(ctx, w.client, p, id, ceilSecond(queueAt(w.now, due))); err != nil {
 			return fmt.Errorf("reschedule early timers of lead %d: %w", p.Lead, err)
 		}
 		w.logger.DebugContext(ctx, "timer fired early; rescheduled", "lead_id", p.Lead,
@@ -50,21 +50,23 @@ func (w *Worker) handleTimers(ctx context.Context, t *asynq.Task) error {
 	return classify(w.svc.RunTimers(ctx, p.Lead))
 }
 
-// handleSweep re-derives wake-ups from the database: leads with a due timer get a lead:timers task and leads
-// whose cards or notifications lag get a lead:sync task. Fixed task ids keep a lead that keeps failing from
-// piling up one task per sweep.
+// handleSweep re-derives wake-ups from the database: leads with a timer due before the next sweep get a
+// lead:timers task for its due time, and leads whose cards or notifications lag get a lead:sync task. Fixed
+// task ids keep a lead that keeps failing from piling up one task per sweep.
 func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 	now := w.now()
-	due, err := w.sw.DueLeads(ctx, now, w.batch)
+	due, err := w.sw.DueLeads(ctx, now.Add(w.ahead), w.batch)
 	if err != nil {
 		return fmt.Errorf("sweep due leads: %w", err)
 	}
 	var errs []error
-	for _, id := range due {
-		// Due is the sweep's own clock and the task runs at once: the lead is due by the store's account.
-		t := newTimerTask(timerPayload{Lead: id, Key: "sweep", Due: now.UnixMilli()})
-		if err := w.enqueueSweep(ctx, t, QueueDefault, timerTaskID(id, "sweep")); err != nil {
-			errs = append(errs, fmt.Errorf("enqueue timers of lead %d: %w", id, err))
+	overdue := 0
+	for _, d := range due {
+		if err := w.sweepTimer(ctx, d, now); err != nil {
+			errs = append(errs, fmt.Errorf("enqueue timers of lead %d: %w", d.ID, err))
+		}
+		if !d.Due.After(now) {
+			overdue++
 		}
 	}
 	unsynced, err := w.sw.UnsyncedLeads(ctx, now.Add(-unsyncedGrace), w.batch)
@@ -76,11 +78,24 @@ func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 			errs = append(errs, fmt.Errorf("enqueue sync of lead %d: %w", id, err))
 		}
 	}
-	if len(due) > 0 || len(unsynced) > 0 {
-		w.logger.InfoContext(ctx, "sweep found lagging leads", "due", len(due), "unsynced", len(unsynced),
+	if overdue > 0 || len(unsynced) > 0 {
+		w.logger.InfoContext(ctx, "sweep found lagging leads", "due", overdue, "unsynced", len(unsynced),
 			"batch_full", len(due) == w.batch || len(unsynced) == w.batch)
 	}
 	return errors.Join(errs...)
+}
+
+// sweepTimer wakes a lead found by the sweep: at once when it is due (by the store's account, so Due is the
+// sweep's own clock), else at its due time. A timer that is already scheduled under another id (its own
+// wake-up survived) runs twice, which the handlers allow; one lost with Redis runs on time.
+func (w *Worker) sweepTimer(ctx context.Context, d crm.DueLead, now time.Time) error {
+	if !d.Due.After(now) {
+		t := newTimerTask(timerPayload{Lead: d.ID, Key: "sweep", Due: now.UnixMilli()})
+		return w.enqueueSweep(ctx, t, QueueDefault, timerTaskID(d.ID, "sweep"))
+	}
+	key := "sweep:" + strconv.FormatInt(d.Due.UnixMilli(), 10)
+	p := timerPayload{Lead: d.ID, Key: key, Due: d.Due.UnixMilli()}
+	return enqueueTimer(ctx, w.client, p, timerTaskID(d.ID, key), ceilSecond(queueAt(w.now, d.Due)))
 }
 
 // enqueueSweep enqueues t under id. A live task with that id (pending, scheduled, active, retrying) makes

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func TestFailedTasksRetryOrArchive(t *testing.T) {
 		return netErr{temporary: true}
 	}
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	for _, id := range []int64{1, 2} {
 		if err := s.SyncLead(context.Background(), id, 1); err != nil {
 			t.Fatalf("SyncLead: %v", err)
@@ -111,14 +112,14 @@ func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
 	svc := newFakeService()
 	now := time.Now()
 	var mu sync.Mutex
-	var gotNow, gotOlder time.Time
+	var gotUntil, gotOlder time.Time
 	var gotLimit int
 	sw := fakeSweeper{
-		due: func(n time.Time, limit int) []int64 {
+		due: func(until time.Time, limit int) []crm.DueLead {
 			mu.Lock()
 			defer mu.Unlock()
-			gotNow, gotLimit = n, limit
-			return []int64{101, 102}
+			gotUntil, gotLimit = until, limit
+			return []crm.DueLead{{ID: 101, Due: now.Add(-time.Minute)}, {ID: 102, Due: now}}
 		},
 		unsynced: func(older time.Time, _ int) []int64 {
 			mu.Lock()
@@ -137,8 +138,8 @@ func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
 	})
 	mu.Lock()
 	defer mu.Unlock()
-	if !gotNow.Equal(now) || gotLimit != 50 {
-		t.Errorf("DueLeads(%s, %d), want (%s, 50)", gotNow, gotLimit, now)
+	if want := now.Add(90 * time.Second); !gotUntil.Equal(want) || gotLimit != 50 {
+		t.Errorf("DueLeads(%s, %d), want (%s, 50): up to the sweep after next", gotUntil, gotLimit, want)
 	}
 	if want := now.Add(-30 * time.Second); !gotOlder.Equal(want) {
 		t.Errorf("UnsyncedLeads(%s), want %s", gotOlder, want)
@@ -151,17 +152,17 @@ type store struct {
 	due map[int64]time.Time
 }
 
-func (s *store) DueLeads(now time.Time, _ int) []int64 {
+func (s *store) DueLeads(until time.Time, _ int) []crm.DueLead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var ids []int64
+	var due []crm.DueLead
 	for id, at := range s.due {
-		if !at.After(now) {
-			ids = append(ids, id)
+		if !at.After(until) {
+			due = append(due, crm.DueLead{ID: id, Due: at})
 		}
 	}
-	slices.Sort(ids)
-	return ids
+	slices.SortFunc(due, func(a, b crm.DueLead) int { return cmp.Compare(a.ID, b.ID) })
+	return due
 }
 
 func (s *store) RunTimers(lead int64) error {
@@ -179,7 +180,7 @@ func TestSweepRecoversAfterFlush(t *testing.T) {
 	svc := newFakeService()
 	svc.timerErr = db.RunTimers
 	MustWorker(t, r, svc, fakeSweeper{due: db.DueLeads}, WorkerConfig{})
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	for id := range db.due {
 		if err := s.WakeLead(ctx, id, due, "remind"); err != nil {
 			t.Fatalf("WakeLead: %v", err)
@@ -220,7 +221,9 @@ func TestSweepRetriesLeadWhoseTaskWasArchived(t *testing.T) {
 		}
 		return nil
 	}
-	w := MustWorker(t, r, svc, fakeSweeper{due: func(time.Time, int) []int64 { return []int64{301} }}, WorkerConfig{})
+	w := MustWorker(t, r, svc, fakeSweeper{due: func(until time.Time, _ int) []crm.DueLead {
+		return []crm.DueLead{{ID: 301, Due: until.Add(-time.Hour)}}
+	}}, WorkerConfig{})
 	ctx := context.Background()
 	if err := w.handleSweep(ctx, newTickTask(TypeSweep)); err != nil {
 		t.Fatalf("first sweep: %v", err)
@@ -234,4 +237,37 @@ func TestSweepRetriesLeadWhoseTaskWasArchived(t *testing.T) {
 		t.Fatalf("second sweep: %v", err)
 	}
 	eventually(t, 5*time.Second, "a second run of lead 301's timers", func() bool { return svc.count("RunTimers", 301) == 2 })
+}
+
+// TestSweepSchedulesTimersDueBeforeNextSweep: a timer due between this sweep and the next is put on the queue
+// for its due time, on the queue's clock, however far Baton's injected clock is from the machine's date; so a
+// wake-up lost with Redis is not a sweep period late.
+func TestSweepSchedulesTimersDueBeforeNextSweep(t *testing.T) {
+	r := MustRedis(t)
+	svc := newFakeService()
+	// Baton's clock runs ten days behind the machine's, as in tests with an injected date.
+	offset := -10 * 24 * time.Hour
+	clock := func() time.Time { return time.Now().Add(offset) }
+	due := clock().Add(2 * time.Second)
+	sw := fakeSweeper{due: func(until time.Time, _ int) []crm.DueLead {
+		if due.After(until) {
+			return nil
+		}
+		return []crm.DueLead{{ID: 401, Due: due}}
+	}}
+	w := MustWorker(t, r, svc, sw, WorkerConfig{Now: clock})
+	if err := w.handleSweep(context.Background(), newTickTask(TypeSweep)); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	scheduled, err := mustInspector(t, r).ListScheduledTasks(QueueDefault)
+	if err != nil {
+		t.Fatalf("list scheduled: %v", err)
+	}
+	if len(scheduled) != 1 {
+		t.Fatalf("%d scheduled tasks after the sweep, want the one timer due in 2s", len(scheduled))
+	}
+	if at, want := scheduled[0].NextProcessAt, due.Add(-offset); at.Before(want.Add(-time.Second)) || at.After(want.Add(time.Second)) {
+		t.Fatalf("timer scheduled at %s on the queue's clock, want about %s", at, want)
+	}
+	eventually(t, 10*time.Second, "the timer to run", func() bool { return svc.count("RunTimers", 401) == 1 })
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-crm/baton/crm"
 	"github.com/baton-crm/baton/internal/testenv"
 	"github.com/hibiken/asynq"
 )
@@ -152,15 +153,15 @@ func (f *fakeService) wait(tb testing.TB, method string, lead int64, timeout tim
 
 // fakeSweeper answers from function fields; nil fields find nothing.
 type fakeSweeper struct {
-	due      func(now time.Time, limit int) []int64
+	due      func(until time.Time, limit int) []crm.DueLead
 	unsynced func(olderThan time.Time, limit int) []int64
 }
 
-func (s fakeSweeper) DueLeads(_ context.Context, now time.Time, limit int) ([]int64, error) {
+func (s fakeSweeper) DueLeads(_ context.Context, until time.Time, limit int) ([]crm.DueLead, error) {
 	if s.due == nil {
 		return nil, nil
 	}
-	return s.due(now, limit), nil
+	return s.due(until, limit), nil
 }
 
 func (s fakeSweeper) UnsyncedLeads(_ context.Context, olderThan time.Time, limit int) ([]int64, error) {

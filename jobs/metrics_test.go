@@ -9,7 +9,7 @@ import (
 
 func TestQueueCollectorReportsPendingTask(t *testing.T) {
 	r := MustRedis(t)
-	if err := NewScheduler(mustClient(t, r), testLogger(t)).SyncLead(context.Background(), 3, 1); err != nil {
+	if err := NewScheduler(mustClient(t, r), testLogger(t), nil).SyncLead(context.Background(), 3, 1); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}
 	reg := prometheus.NewPedanticRegistry()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-crm/baton/crm"
 	"github.com/hibiken/asynq"
 )
 
@@ -20,7 +21,7 @@ func TestTwoPeriodicReplicasSweepOncePerTick(t *testing.T) {
 	r := MustRedis(t)
 	svc := newFakeService()
 	sweeps := make(chan time.Time, 100)
-	sw := fakeSweeper{due: func(now time.Time, _ int) []int64 {
+	sw := fakeSweeper{due: func(now time.Time, _ int) []crm.DueLead {
 		sweeps <- now
 		return nil
 	}}
@@ -63,7 +64,7 @@ func TestPeriodicReplacesArchivedTick(t *testing.T) {
 		t.Fatalf("archive: %v", err)
 	}
 	swept := make(chan struct{}, 10)
-	MustWorker(t, r, newFakeService(), fakeSweeper{due: func(time.Time, int) []int64 {
+	MustWorker(t, r, newFakeService(), fakeSweeper{due: func(time.Time, int) []crm.DueLead {
 		swept <- struct{}{}
 		return nil
 	}}, WorkerConfig{})

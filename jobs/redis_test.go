@@ -56,7 +56,7 @@ func TestEmbeddedRedisEndToEnd(t *testing.T) {
 	}
 	svc := newFakeService()
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	if err := s.SyncLead(ctx, 1, 1); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}

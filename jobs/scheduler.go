@@ -15,6 +15,7 @@ import (
 type Scheduler struct {
 	c      *asynq.Client
 	logger *slog.Logger
+	now    func() time.Time
 }
 
 var _ crm.Scheduler = (*Scheduler)(nil)
@@ -24,9 +25,13 @@ var _ crm.Scheduler = (*Scheduler)(nil)
 // clicks stay fast and the work is delivered when Redis is back.
 const enqueueTimeout = 300 * time.Millisecond
 
-// NewScheduler returns a crm.Scheduler that enqueues on c.
-func NewScheduler(c *asynq.Client, logger *slog.Logger) *Scheduler {
-	return &Scheduler{c: c, logger: orDefault(logger)}
+// NewScheduler returns a crm.Scheduler that enqueues on c. now is the clock wake-up times are read on, the
+// one crm.Service uses; nil means time.Now.
+func NewScheduler(c *asynq.Client, logger *slog.Logger, now func() time.Time) *Scheduler {
+	if now == nil {
+		now = time.Now
+	}
+	return &Scheduler{c: c, logger: orDefault(logger), now: now}
 }
 
 // SyncLead enqueues a lead:sync task for the lead at revision rev. Repeats for one revision run once; a
@@ -48,7 +53,7 @@ func (s *Scheduler) WakeLead(ctx context.Context, leadID int64, at time.Time, ke
 	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
 	defer cancel()
 	p := timerPayload{Lead: leadID, Key: key, Due: at.UnixMilli()}
-	if err := enqueueTimer(ctx, s.c, p, timerTaskID(leadID, key), ceilSecond(at)); err != nil {
+	if err := enqueueTimer(ctx, s.c, p, timerTaskID(leadID, key), ceilSecond(queueAt(s.now, at))); err != nil {
 		return fmt.Errorf("schedule timers of lead %d: %w", leadID, err)
 	}
 	return nil

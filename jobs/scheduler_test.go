@@ -27,7 +27,7 @@ func TestSyncLeadRunsHandler(t *testing.T) {
 	r := MustRedis(t)
 	svc := newFakeService()
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	if err := s.SyncLead(context.Background(), 42, 1); err != nil {
 		t.Fatalf("SyncLead: %v", err)
 	}
@@ -36,7 +36,7 @@ func TestSyncLeadRunsHandler(t *testing.T) {
 
 func TestSyncLeadOncePerRevision(t *testing.T) {
 	r := MustRedis(t)
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	ctx := context.Background()
 	for range 5 {
 		if err := s.SyncLead(ctx, 7, 3); err != nil {
@@ -73,7 +73,7 @@ func TestWakeLeadFiresOnceAtDueTime(t *testing.T) {
 	r := MustRedis(t)
 	svc := newFakeService()
 	MustWorker(t, r, svc, fakeSweeper{}, WorkerConfig{})
-	s := NewScheduler(mustClient(t, r), testLogger(t))
+	s := NewScheduler(mustClient(t, r), testLogger(t), nil)
 	ctx := context.Background()
 	// A due time in the middle of a second: asynq would truncate it and fire early without rounding.
 	due := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(600 * time.Millisecond)

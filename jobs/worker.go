@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/baton-crm/baton/crm"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
@@ -21,7 +22,7 @@ type Service interface {
 
 // Sweeper finds leads whose wake-ups may have been lost; crm.LeadStore satisfies it.
 type Sweeper interface {
-	DueLeads(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	DueLeads(ctx context.Context, until time.Time, limit int) ([]crm.DueLead, error)
 	UnsyncedLeads(ctx context.Context, olderThan time.Time, limit int) ([]int64, error)
 }
 
@@ -31,6 +32,10 @@ type WorkerConfig struct {
 	Logger      *slog.Logger
 	Now         func() time.Time // default time.Now; tests inject a clock
 	SweepBatch  int              // leads per sweep query; default 500
+	// SweepAhead is how far past now a sweep schedules timers: at least the sweep period, so a timer whose
+	// wake-up was lost (a Redis flush, a restart) is scheduled for its due time by the sweep before it, not
+	// found a period late by the sweep after it. Default 90s, for the default one-minute sweep.
+	SweepAhead time.Duration
 }
 
 // Polling intervals. asynq's defaults (5 s for scheduled tasks, 1 s for idle workers) make timers fire up to
@@ -60,6 +65,7 @@ type Worker struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	batch     int
+	ahead     time.Duration
 }
 
 // NewWorker returns a Worker on r. Start it, and Shutdown it to drain in-flight tasks.
@@ -74,6 +80,10 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 		logger:    orDefault(cfg.Logger),
 		now:       cfg.Now,
 		batch:     cfg.SweepBatch,
+		ahead:     cfg.SweepAhead,
+	}
+	if w.ahead <= 0 {
+		w.ahead = 90 * time.Second
 	}
 	if w.now == nil {
 		w.now = time.Now

@@ -97,18 +97,25 @@ func (db *DB) MarkNotified(ctx context.Context, eventID int64, at time.Time) err
 	return nil
 }
 
-// DueLeads returns ids of leads whose NextDueAt is at or before now, earliest first.
-func (db *DB) DueLeads(ctx context.Context, now time.Time, limit int) ([]int64, error) {
-	var ids []int64
-	q := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id").
-		Where("next_due_at IS NOT NULL").Where("next_due_at <= ?", utc(now)).OrderExpr("next_due_at, id")
+// DueLeads returns the leads whose NextDueAt is at or before until, earliest first.
+func (db *DB) DueLeads(ctx context.Context, until time.Time, limit int) ([]crm.DueLead, error) {
+	var rows []struct {
+		ID        int64     `bun:"id"`
+		NextDueAt time.Time `bun:"next_due_at"`
+	}
+	q := db.rd.NewSelect().Model((*leadRow)(nil)).Column("id", "next_due_at").
+		Where("next_due_at IS NOT NULL").Where("next_due_at <= ?", utc(until)).OrderExpr("next_due_at, id")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
 	}
-	if err := q.Scan(ctx, &ids); err != nil {
+	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("find due leads: %w", err)
 	}
-	return ids, nil
+	due := make([]crm.DueLead, len(rows))
+	for i, r := range rows {
+		due[i] = crm.DueLead{ID: r.ID, Due: r.NextDueAt}
+	}
+	return due, nil
 }
 
 // UnsyncedLeads returns ids of leads whose cards lag their revision or that have undelivered

@@ -93,7 +93,8 @@ func TestDueLeadsOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []int64{ids["d-early"], ids["d-late"], ids["d-now"]}
+		want := []crm.DueLead{{ID: ids["d-early"], Due: due["d-early"]}, {ID: ids["d-late"], Due: due["d-late"]},
+			{ID: ids["d-now"], Due: due["d-now"]}}
 		if !cmp.Equal(got, want) {
 			t.Errorf("DueLeads = %v, want %v (early, late, now)", got, want)
 		}

@@ -46,7 +46,7 @@ func openTool(ctx context.Context, getenv func(string) string, stderr io.Writer)
 			return nil, err
 		}
 		a.closed = append(a.closed, func() { a.redis.Close() })
-		a.svc.Scheduler = jobs.NewScheduler(asynq.NewClientFromRedisClient(a.redis.Client), a.log)
+		a.svc.Scheduler = jobs.NewScheduler(asynq.NewClientFromRedisClient(a.redis.Client), a.log, a.now)
 	}
 	if cfg.Lark.AppID != "" {
 		if a.lark, err = bot.NewClient(bot.Config{AppID: cfg.Lark.AppID, AppSecret: cfg.Lark.AppSecret, BaseURL: cfg.Lark.BaseURL, Logger: a.log}); err != nil {
