@@ -78,6 +78,10 @@ func (w *Worker) handleSweep(ctx context.Context, _ *asynq.Task) error {
 			errs = append(errs, fmt.Errorf("enqueue sync of lead %d: %w", id, err))
 		}
 	}
+	// Lark redelivers an event for hours, not forever: expired dedup records only grow the table.
+	if _, err := w.sw.PurgeSeen(ctx, now); err != nil {
+		errs = append(errs, fmt.Errorf("purge seen events: %w", err))
+	}
 	if overdue > 0 || len(unsynced) > 0 {
 		w.logger.InfoContext(ctx, "sweep found lagging leads", "due", overdue, "unsynced", len(unsynced),
 			"batch_full", len(due) == w.batch || len(unsynced) == w.batch)

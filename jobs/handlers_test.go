@@ -112,7 +112,7 @@ func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
 	svc := newFakeService()
 	now := time.Now()
 	var mu sync.Mutex
-	var gotUntil, gotOlder time.Time
+	var gotUntil, gotOlder, gotPurge time.Time
 	var gotLimit int
 	sw := fakeSweeper{
 		due: func(until time.Time, limit int) []crm.DueLead {
@@ -126,6 +126,11 @@ func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
 			defer mu.Unlock()
 			gotOlder = older
 			return []int64{103}
+		},
+		purge: func(n time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			gotPurge = n
 		},
 	}
 	w := MustWorker(t, r, svc, sw, WorkerConfig{SweepBatch: 50, Now: func() time.Time { return now }})
@@ -143,6 +148,9 @@ func TestSweepEnqueuesDueAndUnsyncedLeads(t *testing.T) {
 	}
 	if want := now.Add(-30 * time.Second); !gotOlder.Equal(want) {
 		t.Errorf("UnsyncedLeads(%s), want %s", gotOlder, want)
+	}
+	if !gotPurge.Equal(now) {
+		t.Errorf("PurgeSeen(%s), want the sweep's now %s: expired event records must not pile up", gotPurge, now)
 	}
 }
 

@@ -155,6 +155,14 @@ func (f *fakeService) wait(tb testing.TB, method string, lead int64, timeout tim
 type fakeSweeper struct {
 	due      func(until time.Time, limit int) []crm.DueLead
 	unsynced func(olderThan time.Time, limit int) []int64
+	purge    func(now time.Time)
+}
+
+func (s fakeSweeper) PurgeSeen(_ context.Context, now time.Time) (int64, error) {
+	if s.purge != nil {
+		s.purge(now)
+	}
+	return 0, nil
 }
 
 func (s fakeSweeper) DueLeads(_ context.Context, until time.Time, limit int) ([]crm.DueLead, error) {

@@ -20,10 +20,13 @@ type Service interface {
 	PostFeedbackSummary(ctx context.Context, now time.Time) error
 }
 
-// Sweeper finds leads whose wake-ups may have been lost; crm.LeadStore satisfies it.
+// Sweeper finds leads whose wake-ups may have been lost and keeps the event dedup table bounded; the
+// storage.DB satisfies it.
 type Sweeper interface {
 	DueLeads(ctx context.Context, until time.Time, limit int) ([]crm.DueLead, error)
 	UnsyncedLeads(ctx context.Context, olderThan time.Time, limit int) ([]int64, error)
+	// PurgeSeen deletes event dedup records that expired at or before now.
+	PurgeSeen(ctx context.Context, now time.Time) (int64, error)
 }
 
 // WorkerConfig tunes a Worker. Zero values get defaults.
