@@ -212,3 +212,50 @@ func TestTimersSurviveFlushAndRestart(t *testing.T) {
 		t.Fatalf("manager got %d cards, want 2", n)
 	}
 }
+
+// TestTimerDueSoonAfterRestartRunsOnTime: a step due seconds after a restart that followed a Redis flush is
+// scheduled by the start-up sweep for its due time, not found a sweep period late by the next sweep.
+func TestTimerDueSoonAfterRestartRunsOnTime(t *testing.T) {
+	const cfg = `sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: claim
+    managers: [%[2]s]
+    sla:
+      unclaimed: [{after: 10m, do: remind_pool}, {after: 30m, do: escalate}]
+routing:
+  - {pool: east}
+`
+	clk := &clock{} // running: the queue and Baton's clock move together, days from any calendar date
+	b := startBaton(t, e2eOptions{config: cfg, clock: clk})
+	id := b.postLead(map[string]any{"name": "褚四", "phone": "15800158000"})
+	b.waitCards(salesChat, 1)
+
+	opt, _ := redis.ParseURL(b.env["BATON_REDIS_URL"])
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	b.stop()
+	if err := rdb.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10*time.Minute - 12*time.Second) // the reminder is due twelve seconds from now
+	b.start()
+
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	b.wait("the start-up sweep to schedule the reminder", func() bool {
+		tasks, err := insp.ListScheduledTasks("default")
+		if err != nil {
+			return false
+		}
+		for _, task := range tasks {
+			if strings.Contains(string(task.Payload), `"lead":`+itoa(id)+`,`) {
+				return true
+			}
+		}
+		return false
+	})
+	b.wait("the reminder", func() bool { return b.events(id, "reminded") == 1 })
+}
