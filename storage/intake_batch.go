@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -291,7 +292,9 @@ func (db *DB) intakeMany(ctx context.Context, tx bun.Tx, group []*intakeCall) er
 }
 
 // createMany creates a customer, a lead and its first touch for each arrival, as intakeCreate does for
-// one. Multi-row INSERT … RETURNING id on PostgreSQL returns the ids in the order of the VALUES rows.
+// one. Neither PostgreSQL nor SQLite promises that a multi-row INSERT … RETURNING returns rows in the order
+// of VALUES, so each returned id is matched to its row by a key the group makes unique: a customer's
+// contact hashes (one customer's arrivals never share a group) and a lead's customer id.
 func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) error {
 	custs := make([]customerRow, len(calls))
 	for i, c := range calls {
@@ -301,7 +304,12 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 		}
 		custs[i] = *r
 	}
-	if _, err := tx.NewInsert().Model(&custs).Returning("id").Exec(ctx); err != nil {
+	var custIDs []returnedID
+	if _, err := tx.NewInsert().Model(&custs).Returning("id, phone_hash, email_hash").Exec(ctx, &custIDs); err != nil {
+		return fmt.Errorf("insert customers: %w", err)
+	}
+	if err := assignIDs(custIDs, len(custs), func(i int) string { return contactKey(custs[i].PhoneHash, custs[i].EmailHash) },
+		func(r returnedID) string { return contactKey(r.PhoneHash, r.EmailHash) }, func(i int, id int64) { custs[i].ID = id }); err != nil {
 		return fmt.Errorf("insert customers: %w", err)
 	}
 
@@ -315,7 +323,12 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 		}
 		leads[i] = newLeadRow(l, now)
 	}
-	if _, err := tx.NewInsert().Model(&leads).Returning("id").Exec(ctx); err != nil {
+	var leadIDs []returnedID
+	if _, err := tx.NewInsert().Model(&leads).Returning("id, customer_id").Exec(ctx, &leadIDs); err != nil {
+		return fmt.Errorf("insert leads: %w", err)
+	}
+	if err := assignIDs(leadIDs, len(leads), func(i int) string { return strconv.FormatInt(leads[i].CustomerID, 10) },
+		func(r returnedID) string { return strconv.FormatInt(r.CustomerID, 10) }, func(i int, id int64) { leads[i].ID = id }); err != nil {
 		return fmt.Errorf("insert leads: %w", err)
 	}
 
@@ -350,6 +363,41 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 			return err
 		}
 		c.res = &crm.IntakeResult{Status: crm.IntakeCreated, Lead: leadFromRow(&leads[i]), Customer: cust}
+	}
+	return nil
+}
+
+// returnedID is a row of a multi-row INSERT … RETURNING: the new id and the columns that identify its row.
+type returnedID struct {
+	ID         int64  `bun:"id"`
+	PhoneHash  []byte `bun:"phone_hash"`
+	EmailHash  []byte `bun:"email_hash"`
+	CustomerID int64  `bun:"customer_id"`
+}
+
+func contactKey(phone, email []byte) string { return string(phone) + "\x00" + string(email) }
+
+// assignIDs gives each of n inserted rows the id returned for it, matching rowKey(i) with gotKey(returned
+// row), in whatever order the rows came back. A key that is missing or not unique is an error, so the group
+// is rewritten lead by lead rather than linking a lead to another arrival's customer.
+func assignIDs(got []returnedID, n int, rowKey func(int) string, gotKey func(returnedID) string, set func(int, int64)) error {
+	if len(got) != n {
+		return fmt.Errorf("%d ids returned for %d rows", len(got), n)
+	}
+	byKey := make(map[string]int64, n)
+	for _, r := range got {
+		k := gotKey(r)
+		if _, dup := byKey[k]; dup {
+			return fmt.Errorf("two returned rows share a key")
+		}
+		byKey[k] = r.ID
+	}
+	for i := range n {
+		id, ok := byKey[rowKey(i)]
+		if !ok {
+			return fmt.Errorf("no id returned for row %d", i)
+		}
+		set(i, id)
 	}
 	return nil
 }
