@@ -1,0 +1,37 @@
+package bot
+
+// ScopeNeed is one thing Baton does through Lark and the scopes that allow it: any one of AnyOf is enough,
+// as the API pages say ("开启其中任意一项权限即可调用"). Optional needs degrade a feature instead of
+// breaking Baton.
+type ScopeNeed struct {
+	AnyOf    []string
+	WhyZH    string
+	WhyEN    string
+	Optional bool
+}
+
+// RequiredScopes lists the scopes Baton's features need, each from the "权限要求" of the API pages it calls:
+//   - send, reply, update cards: https://open.feishu.cn/document/server-docs/im-v1/message/create
+//   - urgent buzz: https://open.feishu.cn/document/server-docs/im-v1/buzz-messages/urgent_app
+//   - @bot in groups, DMs (im.message.receive_v1): https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
+//   - chats and members: https://open.feishu.cn/document/server-docs/group/chat/get and chat-member/get
+//   - user names: https://open.feishu.cn/document/server-docs/contact-v3/user/get
+//   - email/mobile → open_id: https://open.feishu.cn/document/server-docs/contact-v3/user/batch_get_id
+//
+// The README's "Set up the Feishu app" table is this list; keep them together.
+var RequiredScopes = []ScopeNeed{
+	{AnyOf: []string{"im:message:send_as_bot", "im:message"},
+		WhyZH: "在线索池群和私聊中发送、回复、更新卡片", WhyEN: "send, reply to and update cards in pool chats and DMs"},
+	{AnyOf: []string{"im:message.group_at_msg:readonly"},
+		WhyZH: "接收群里 @机器人 的命令（/lead、/pool …）", WhyEN: "receive @bot commands in groups (/lead, /pool, …)"},
+	{AnyOf: []string{"im:message.p2p_msg:readonly"},
+		WhyZH: "接收私聊机器人的命令", WhyEN: "receive commands sent to the bot in DMs"},
+	{AnyOf: []string{"im:chat:readonly", "im:chat"},
+		WhyZH: "读取线索池群信息和成员（成员为空时以群成员为准）", WhyEN: "read pool chats and their members (a pool without members: takes the chat's)"},
+	{AnyOf: []string{"contact:user.base:readonly"},
+		WhyZH: "在卡片上显示销售和主管的姓名", WhyEN: "show reps' and managers' names on cards"},
+	{AnyOf: []string{"im:message.urgent"}, Optional: true,
+		WhyZH: "SLA 升级时加急提醒主管（urgent 步骤）", WhyEN: "buzz managers on an SLA urgent step"},
+	{AnyOf: []string{"contact:user.id:readonly"}, Optional: true,
+		WhyZH: "导入时按邮箱或手机号识别负责人", WhyEN: "resolve owners by email or mobile when importing"},
+}
