@@ -21,6 +21,7 @@ const (
 	RouteGetChat        = "GET /open-apis/im/v1/chats/:chat_id"
 	RouteGetChatMembers = "GET /open-apis/im/v1/chats/:chat_id/members"
 	RouteBotInfo        = "GET /open-apis/bot/v3/info"
+	RouteListScopes     = "GET /open-apis/application/v6/scopes"
 	RouteWSEndpoint     = "POST /callback/ws/endpoint"
 	// RouteAny in FailNext matches every route.
 	RouteAny = "*"
@@ -55,6 +56,8 @@ type reply struct {
 	data   any
 	raw    map[string]any
 	header http.Header
+	// errExtra is merged into the "error" object of a failed answer (e.g. permission_violations).
+	errExtra map[string]any
 }
 
 func ok(data any) reply { return reply{status: http.StatusOK, msg: "success", data: data} }
@@ -107,6 +110,8 @@ func (s *Server) api(route string, authed bool, fn apiFunc) http.HandlerFunc {
 		case s.takeFaultLocked(route, &rep):
 		case authed && !s.authorizedLocked(r):
 			rep = fail(http.StatusBadRequest, CodeInvalidToken, "Invalid access token for authorization. Please make a request with token attached.")
+		case authed && s.scopeDeniedLocked(route, &rep):
+		case authed && s.botInactiveLocked(route, &rep):
 		case authed && s.st.enforce && !s.appLimitLocked(&rep):
 		default:
 			rep = fn(a)
@@ -143,7 +148,11 @@ func writeReply(w http.ResponseWriter, rep reply) {
 			}
 			m["data"] = data
 		} else {
-			m["error"] = map[string]any{"log_id": logID}
+			e := map[string]any{"log_id": logID}
+			for k, v := range rep.errExtra {
+				e[k] = v
+			}
+			m["error"] = e
 		}
 		body = m
 	}
@@ -202,6 +211,7 @@ func (s *Server) routes() http.Handler {
 	handle(RouteGetChat, true, s.handleGetChat)
 	handle(RouteGetChatMembers, true, s.handleGetChatMembers)
 	handle(RouteBotInfo, true, s.handleBotInfo)
+	handle(RouteListScopes, true, s.handleListScopes)
 	handle(RouteWSEndpoint, false, s.handleWSEndpoint)
 	mux.HandleFunc("GET "+wsPath, s.serveWS)
 	s.controlRoutes(mux)

@@ -49,11 +49,11 @@ func (s *Server) handleCardUpdate(a *apiReq) reply {
 			return bad(CodeCardOpenIDEmpty, "openid empty")
 		}
 	}
-	if len(b.Card) > cardLimitBytes {
-		return bad(CodeContentTooLong, "card is too long: limited to 30 KB")
+	if len(a.body) > cardLimitBytes {
+		return bad(CodeContentTooLong, "card is too long: the request body is limited to 30 KB")
 	}
 	if err := checkCard(card, false); err != nil {
-		return bad(CodeCardInvalid, "Failed to create card content: "+err.Error())
+		return bad(CodeCardInvalid, cardInvalid(err))
 	}
 	if rep, admitted := s.targetLimitLocked("msg:" + m.ID); !admitted {
 		return rep

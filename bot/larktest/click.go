@@ -4,10 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
+
+// ErrCardExpired is returned by Click and PrepareClick for a card past its interaction window: JSON 2.0 cards
+// can be interacted with (and updated) for 14 days, JSON 1.0 cards for 30 days
+// (https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-breaking-changes-release-notes,
+// "卡片交互有效期变更"). Lark does not document what the client shows then, nor any code; the emulator
+// models the documented part: no callback reaches the bot.
+var ErrCardExpired = errors.New("the card is past its interaction window (14 days for JSON 2.0 cards); the click never reaches the bot")
+
+// interactWindow is how long after sending a card can be clicked.
+func interactWindow(content string) time.Duration {
+	if card, err := parseObject(content); err == nil && card["schema"] == "2.0" {
+		return patchWindow * time.Second
+	}
+	return 30 * 24 * time.Hour
+}
 
 // ClickResult is what happened when a simulated user clicked: the delivery, the toast shown, and whether the
 // card the user sees changed. Response is the bot's decoded callback answer (nil for "null" or empty).
@@ -132,14 +149,18 @@ func (p *PreparedClick) Send(ctx context.Context) (ClickResult, error) {
 		return res, res.Err
 	}
 	raw, err := json.Marshal(data)
-	if err == nil && len(raw) > cardLimitBytes {
-		err = fmt.Errorf("card is larger than 30 KB")
+	if err == nil && len(body) > cardLimitBytes {
+		err = fmt.Errorf("the callback answer is larger than 30 KB")
 	}
 	if err == nil {
 		err = checkCard(data, false)
 	}
 	if err != nil {
-		res.Err = fmt.Errorf("click %s: returned card rejected: %w", target, err)
+		// Lark applies the same card rules to a card returned in the callback answer; the client then shows an
+		// error instead of the card (code 200673 reported for a refused raw card in
+		// github.com/baileyh8/hermes-feishu-streaming-card/issues/227; Lark's error-code page lists 200673 as
+		// an invalid callback response).
+		res.Err = fmt.Errorf("click %s: returned card rejected (the user sees error %d): %s", target, CodeCallbackCardInvalid, cardInvalid(err))
 		return res, res.Err
 	}
 	s.updateCardLocked(s.st.msgs[messageID], string(raw))
@@ -157,6 +178,9 @@ func (s *Server) clickEvent(messageID, target, operatorOpenID string, c *click) 
 	}
 	if m.Recalled {
 		return nil, "", fmt.Errorf("click: message %s was recalled", messageID)
+	}
+	if window := interactWindow(m.Content); s.st.now().Sub(m.CreatedAt) > window {
+		return nil, "", fmt.Errorf("click on %s (sent %s): %w", messageID, m.CreatedAt.Format(time.RFC3339), ErrCardExpired)
 	}
 	u := s.st.userByID[operatorOpenID]
 	chat := s.st.chatByID[m.ChatID]

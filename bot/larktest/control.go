@@ -15,6 +15,7 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /__emu/click", s.ctlClick)
 	mux.HandleFunc("POST /__emu/menu", s.ctlMenu)
 	mux.HandleFunc("GET /__emu/events", s.ctlEvents)
+	mux.HandleFunc("POST /__emu/access", s.ctlAccess)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -14,6 +14,8 @@ type User struct {
 	Name    string `json:"name"`
 	EnName  string `json:"en_name,omitempty"`
 	Email   string `json:"email,omitempty"`
+	// OutOfContactRange puts the user outside the app's contact range: contact look-ups answer 41050.
+	OutOfContactRange bool `json:"out_of_contact_range,omitempty"`
 }
 
 // Chat is a group or a bot↔user direct chat.
@@ -137,10 +139,16 @@ func (st *state) userByIDType(idType, id string) *User {
 	return nil
 }
 
-func userJSON(u *User, tenantKey string) map[string]any {
+// userJSON renders a user as the contact API returns it. withName is false when the app lacks
+// contact:user.base:readonly: Lark then leaves name and en_name out.
+func userJSON(u *User, tenantKey string, withName bool) map[string]any {
+	name, enName := u.Name, u.EnName
+	if !withName {
+		name, enName = "", ""
+	}
 	return map[string]any{
 		"open_id": u.OpenID, "union_id": u.UnionID, "user_id": u.UserID,
-		"name": u.Name, "en_name": u.EnName, "email": u.Email,
+		"name": name, "en_name": enName, "email": u.Email,
 		"avatar":         map[string]any{"avatar_72": "", "avatar_240": "", "avatar_640": "", "avatar_origin": ""},
 		"department_ids": []string{},
 		"status":         map[string]any{"is_activated": true, "is_frozen": false, "is_resigned": false, "is_exited": false, "is_unjoin": false},
@@ -152,10 +160,12 @@ func (s *Server) handleGetUser(a *apiReq) reply {
 	id := a.r.PathValue("user_id")
 	a.call.UserID = id
 	u := s.st.userByIDType(a.r.URL.Query().Get("user_id_type"), id)
-	if u == nil {
+	// A user outside the app's contact range (or unknown) answers 41050 "no user authority error"
+	// (https://open.feishu.cn/document/server-docs/contact-v3/user/get, error table).
+	if u == nil || u.OutOfContactRange {
 		return bad(CodeNoUserAuthority, "no user authority error")
 	}
-	return ok(map[string]any{"user": userJSON(u, s.cfg.TenantKey)})
+	return ok(map[string]any{"user": userJSON(u, s.cfg.TenantKey, s.hasScopeLocked(ScopeUserName))})
 }
 
 func (s *Server) handleGetChat(a *apiReq) reply {
@@ -246,8 +256,12 @@ func (s *Server) handleGetChatMembers(a *apiReq) reply {
 }
 
 func (s *Server) handleBotInfo(a *apiReq) reply {
+	status := 2 // enabled
+	if s.st.botOff {
+		status = 0 // chosen, see SetBotActivated
+	}
 	return reply{status: 200, raw: map[string]any{
 		"code": 0, "msg": "ok",
-		"bot": map[string]any{"activate_status": 2, "app_name": s.cfg.BotName, "avatar_url": "", "ip_white_list": []string{}, "open_id": s.cfg.BotOpenID},
+		"bot": map[string]any{"activate_status": status, "app_name": s.cfg.BotName, "avatar_url": "", "ip_white_list": []string{}, "open_id": s.cfg.BotOpenID},
 	}}
 }

@@ -141,13 +141,15 @@ func validateContent(msgType, content string, bodyLen int) (reply, bool) {
 			return bad(CodeInvalidParam, `invalid message content: text content needs a "text" string`), false
 		}
 	case "interactive", "post":
-		if len(content) > cardLimitBytes {
-			return bad(CodeContentTooLong, "message content is too long: cards and posts are limited to 30 KB"), false
+		// The 30 KB limit is on the request body, escaping of the content string included
+		// (https://open.feishu.cn/document/server-docs/im-v1/message/create: "卡片及富文本消息请求体最大不能超过 30 KB").
+		if bodyLen > cardLimitBytes {
+			return bad(CodeContentTooLong, "message content is too long: the request body of a card or post is limited to 30 KB"), false
 		}
 	}
 	if msgType == "interactive" {
 		if err := checkCard(obj, false); err != nil {
-			return bad(CodeCardInvalid, "Failed to create card content: "+err.Error()), false
+			return bad(CodeCardInvalid, cardInvalid(err)), false
 		}
 	}
 	return reply{}, true
@@ -173,9 +175,11 @@ func (s *Server) handlePatchMessage(a *apiReq) reply {
 	case m.Recalled:
 		return bad(CodeMessageRecalled, "The message is recalled.")
 	case s.st.now().Sub(m.CreatedAt) > patchWindow*time.Second:
-		return bad(CodeMessageTooOld, "the message is older than 14 days")
-	case len(b.Content) > cardLimitBytes:
-		return bad(CodeContentTooLong, "message content is too long: cards are limited to 30 KB")
+		// Lark's text for 230031 (https://open.feishu.cn/document/server-docs/im-v1/message-card/patch), as
+		// reported in github.com/deepcoldy/botmux/pull/1441.
+		return bad(CodeMessageTooOld, "Message has expired when updating message, ext=Message can only be updated within fourteen days.")
+	case len(a.body) > cardLimitBytes:
+		return bad(CodeContentTooLong, "message content is too long: the request body of a card is limited to 30 KB")
 	}
 	card, err := parseObject(b.Content)
 	if err != nil {
@@ -183,11 +187,11 @@ func (s *Server) handlePatchMessage(a *apiReq) reply {
 	}
 	if old, err := parseObject(m.Content); err == nil && !isCardReference(old) {
 		if err := checkCard(old, true); err != nil {
-			return bad(CodeCardInvalid, "the sent card cannot be patched: "+err.Error())
+			return bad(CodeCardInvalid, cardInvalid(fmt.Errorf("the sent card cannot be patched: %w", err)))
 		}
 	}
 	if err := checkCard(card, true); err != nil {
-		return bad(CodeCardInvalid, "Failed to create card content: "+err.Error())
+		return bad(CodeCardInvalid, cardInvalid(err))
 	}
 	if rep, admitted := s.targetLimitLocked("msg:" + m.ID); !admitted {
 		return rep

@@ -35,6 +35,9 @@ type state struct {
 	sent       map[string]sentEvent // event_id → what was sent, for Redeliver
 	deliveries []Delivery
 	cardTokens map[string]*cardToken
+
+	scopes map[string]bool // granted tenant scopes
+	botOff bool            // the bot ability is not activated
 }
 
 func (st *state) init() {
@@ -50,6 +53,10 @@ func (st *state) init() {
 	st.faults = make(map[string]*fault)
 	st.sent = make(map[string]sentEvent)
 	st.cardTokens = make(map[string]*cardToken)
+	st.scopes = make(map[string]bool)
+	for _, sc := range DefaultScopes {
+		st.scopes[sc] = true
+	}
 }
 
 type chatState struct {
