@@ -27,6 +27,7 @@ var routeScopes = map[string][]string{
 	RouteUrgentApp:      {"im:message.urgent"},
 	RouteGetMessage:     {"im:message", "im:message:readonly", "im:message.history:readonly"},
 	RouteGetChat:        {"im:chat", "im:chat:readonly"},
+	RouteListChats:      {"im:chat", "im:chat:readonly"},
 	RouteGetChatMembers: {"im:chat", "im:chat:readonly", "im:chat.members:read"},
 	RouteGetUser: {"contact:contact.base:readonly", "contact:contact:access_as_app", "contact:contact:readonly",
 		"contact:contact:readonly_as_app"},

@@ -209,6 +209,7 @@ func (s *Server) routes() http.Handler {
 	handle(RouteCardUpdate, true, s.handleCardUpdate)
 	handle(RouteGetUser, true, s.handleGetUser)
 	handle(RouteGetChat, true, s.handleGetChat)
+	handle(RouteListChats, true, s.handleListChats)
 	handle(RouteGetChatMembers, true, s.handleGetChatMembers)
 	handle(RouteBotInfo, true, s.handleBotInfo)
 	handle(RouteListScopes, true, s.handleListScopes)
