@@ -147,6 +147,12 @@ func event(kind crm.EventKind, kv ...string) crm.LeadEvent {
 	return crm.NewEvent(kind, "", now, kv...)
 }
 
+// retired marks v as a card that is no longer the live one for its lead.
+func retired(v crm.LeadView) crm.LeadView {
+	v.Retired = true
+	return v
+}
+
 // goldenCase is one card with a stable name (its golden file) and whether it may reach a group chat.
 type goldenCase struct {
 	name  string
@@ -171,6 +177,9 @@ func goldenCases() []goldenCase {
 		{"owner_locked", false, owner(lockedView())},
 		{"owner_won", false, owner(wonView())},
 		{"owner_lost", false, owner(lostView())},
+		{"owner_released", true, owner(retired(pooledView()))},
+		{"owner_handed_over", true, owner(retired(claimedView()))},
+		{"pool_retired", true, pool(retired(pooledView()))},
 		{"event_touch", true, ev(claimedView(), event(crm.EventTouch, "source", "ads", "campaign", "年终回馈"))},
 		{"event_reminded_pool", true, ev(overdueView(), event(crm.EventReminded, "clock", "unclaimed", "step", "1", "action", "remind_pool", "after", "15m"))},
 		{"event_reminded_owner", true, ev(claimedView(), event(crm.EventReminded, "clock", "first_contact", "step", "1", "action", "remind_owner", "after", "2h"))},

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/baton-crm/baton/bot/larktest"
+)
+
+// offers reports whether a card still offers the action op (a button or form whose value names it).
+func offers(m larktest.Message, op string) bool {
+	return strings.Contains(m.Content, `"op":"`+op+`"`)
+}
+
+// claimable returns the cards in the sales chat that still offer a Claim.
+func (b *baton) claimable() []larktest.Message {
+	var out []larktest.Message
+	for _, m := range b.cardsIn(salesChat) {
+		if offers(b.message(m.ID), "claim") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestCardsNeverLieThroughReleaseAndWin: after a release the ex-owner's DM card is masked and read-only, and
+// the group holds one claimable card per lead at any time — through release, re-claim and won.
+func TestCardsNeverLieThroughReleaseAndWin(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	b.postLead(map[string]any{"name": "卫五", "phone": "13700137000", "company": "卫氏贸易"})
+	pool := b.waitCards(salesChat, 1)[0]
+	if r := b.click(pool.ID, "claim", repID(1)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("claim: %+v", r.Toast)
+	}
+	owner := b.waitDMs(repID(1), 1)[0]
+	if !strings.Contains(b.message(owner.ID).Content, "13700137000") {
+		t.Fatal("the owner's card does not show the full phone")
+	}
+	if r := b.click(owner.ID, "release", repID(1)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("release: %+v", r.Toast)
+	}
+	b.waitCards(salesChat, 2)
+	b.settle()
+
+	ex := b.message(owner.ID)
+	if strings.Contains(ex.Content, "13700137000") {
+		t.Errorf("released owner's card still shows the full phone")
+	}
+	for _, op := range []string{"release", "work_submit", "close_submit", "feedback", "claim"} {
+		if offers(ex, op) {
+			t.Errorf("released owner's card still offers %q", op)
+		}
+	}
+	if !strings.Contains(ex.Content, "已释放") || !strings.Contains(ex.Content, "Released") {
+		t.Errorf("released owner's card does not say it was released:\n%s", ex.Content)
+	}
+	if live := b.claimable(); len(live) != 1 {
+		t.Fatalf("after the release %d claimable cards in the group, want 1", len(live))
+	}
+
+	live := b.claimable()[0]
+	if r := b.click(live.ID, "claim", repID(2)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("re-claim: %+v", r.Toast)
+	}
+	b.waitDMs(repID(2), 1)
+	b.settle()
+	if n := len(b.claimable()); n != 0 {
+		t.Fatalf("after the re-claim %d group cards still offer Claim", n)
+	}
+	dm := b.waitDMs(repID(2), 1)
+	if r := b.click(dm[len(dm)-1].ID, "close_submit", repID(2), larktest.FormValue(map[string]any{"outcome": "won", "amount": "12000"})); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("won: %+v", r.Toast)
+	}
+	b.settle()
+	if n := len(b.claimable()); n != 0 {
+		t.Fatalf("after won %d group cards still offer Claim", n)
+	}
+}
