@@ -69,9 +69,14 @@ func newForm(id, name string, elems ...any) form {
 }
 
 // stageOptions lists every stage with its display names.
-func stageOptions() []option {
+// stageOptions are the stages the work form's Save accepts from the lead's stage: where it is now and the
+// open stages it may move to. Won and lost go through the close form, so they are not offered here.
+func stageOptions(from crm.Stage) []option {
 	opts := make([]option, 0, len(crm.Stages))
 	for _, s := range crm.Stages {
+		if s.Closed() || (s != from && !crm.CanMove(from, s)) {
+			continue
+		}
 		zh, en := stageName(s)
 		opts = append(opts, option{Text: plain(zh, en), Value: string(s)})
 	}

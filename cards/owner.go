@@ -87,7 +87,7 @@ func workActions(v crm.LeadView) []any {
 	at := func(op string) Action { return Action{Op: op, Lead: l.ID, Rev: l.Rev} }
 	work := newForm("form_work", "work",
 		selectStatic{Tag: "select_static", ElementID: "stage", Name: "stage",
-			Placeholder: plain("阶段", "Stage"), Options: stageOptions(), InitialOption: string(l.Stage)},
+			Placeholder: plain("阶段", "Stage"), Options: stageOptions(l.Stage), InitialOption: string(l.Stage)},
 		input{Tag: "input", ElementID: "note", Name: "note", Placeholder: plain("跟进记录", "What happened?"),
 			InputType: "multiline_text", MaxLength: 1000},
 		datePicker{Tag: "date_picker", ElementID: "followup", Name: "followup",
