@@ -27,6 +27,7 @@ const (
 	EventLocked        EventKind = "locked"
 	EventExtended      EventKind = "extended"
 	EventErased        EventKind = "erased"
+	EventInsight       EventKind = "insight" // an insight about the customer was filed: the cards redraw
 )
 
 // LeadEvent is one entry in a lead's timeline. Notify marks entries that must reach someone in Lark

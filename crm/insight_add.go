@@ -64,7 +64,33 @@ func (s *Service) AddInsight(ctx context.Context, req InsightRequest) (*InsightR
 	}
 	s.logger().Info("insight added", "insight_id", in.ID, "customer_id", in.Target.CustomerID,
 		"pending", in.Target.IsZero(), "tags", len(in.Tags))
+	s.redrawForInsight(ctx, in)
 	return res, nil
+}
+
+// redrawForInsight puts a customer insight on the cards already posted for the customer's open leads: each
+// lead gets an "insight" timeline entry, which moves its revision and so redraws its cards. The insight is
+// stored either way; a lead that cannot be touched now is redrawn at its next change. Campaign and source
+// insights reach the cards of leads posted after them only: redrawing a whole campaign would flood Lark.
+func (s *Service) redrawForInsight(ctx context.Context, in *Insight) {
+	if in.Target.CustomerID == 0 {
+		return
+	}
+	leads, err := s.Leads.ListLeads(ctx, LeadFilter{CustomerID: in.Target.CustomerID, OpenOnly: true, Limit: 20})
+	if err != nil {
+		s.logger().Warn("find leads to redraw for an insight", "insight_id", in.ID, "error", err)
+		return
+	}
+	for _, l := range leads {
+		nl, err := s.Leads.MutateLead(ctx, l.ID, 0, func(*Lead) ([]LeadEvent, error) {
+			return []LeadEvent{NewEvent(EventInsight, in.AuthorID, s.now(), "insight", itoa(in.ID))}, nil
+		})
+		if err != nil {
+			s.logger().Warn("redraw cards for an insight", "insight_id", in.ID, "lead_id", l.ID, "error", err)
+			continue
+		}
+		s.afterWrite(ctx, nl)
+	}
 }
 
 // PickInsightTarget files a pending insight under the customer picked on the "which one?" card.
@@ -87,6 +113,7 @@ func (s *Service) PickInsightTarget(ctx context.Context, insightID, customerID i
 		return nil, fmt.Errorf("resolve insight %d: %w", insightID, err)
 	}
 	s.logger().Info("insight target picked", "insight_id", in.ID, "customer_id", customerID, "open_id", actor)
+	s.redrawForInsight(ctx, in)
 	return &InsightResult{Insight: in, Customer: c}, nil
 }
 

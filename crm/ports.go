@@ -49,7 +49,8 @@ type IntakeResult struct {
 
 // LeadFilter selects leads for listings. Zero fields do not filter.
 type LeadFilter struct {
-	Pool      string
+	Pool       string
+	CustomerID int64 // the customer's leads only
 	OwnerID   string
 	Unclaimed bool // only leads in the pool
 	OpenOnly  bool

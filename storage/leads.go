@@ -215,6 +215,9 @@ func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, err
 	if f.OwnerID != "" {
 		q = q.Where("owner_id = ?", f.OwnerID)
 	}
+	if f.CustomerID != 0 {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
 	if f.Unclaimed {
 		q = q.Where("owner_id IS NULL")
 	}

@@ -160,3 +160,28 @@ func TestInsightForm(t *testing.T) {
 		t.Errorf("an empty target was accepted: %+v", bad.Toast)
 	}
 }
+
+// TestInsightRedrawsPostedCards: an insight filed after a lead's cards were posted appears on them — the
+// pool card in the group and the owner's DM card — without waiting for the lead's next change.
+func TestInsightRedrawsPostedCards(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b.postLead(map[string]any{"name": "孙六", "phone": "13900139000"})
+	waiting := b.waitCards(salesChat, 1)[0]
+	b.postLead(map[string]any{"name": "李七", "phone": "13900139001"})
+	claimed := b.waitCards(salesChat, 2)[1]
+	if r := b.click(claimed.ID, "claim", repID(1)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("claim: %+v", r.Toast)
+	}
+	owner := b.waitDMs(repID(1), 1)[0]
+
+	for _, phone := range []string{"13900139000", "13900139001"} {
+		if _, err := b.emu.SendText(ctx, opsChat, managerID, "@bot /insight "+phone+" #预算充足"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for what, id := range map[string]string{"waiting pool card": waiting.ID, "owner's card": owner.ID} {
+		b.wait("the insight on the "+what, func() bool { return strings.Contains(b.message(id).Content, "预算充足") })
+	}
+}
