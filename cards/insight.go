@@ -24,7 +24,7 @@ func InsightForm() []byte {
 		// Lark caps an input at 1,000 characters; longer notes still fit through the /insight command.
 		input{Tag: "input", ElementID: "if_note", Name: "note",
 			Placeholder: plain("说明（可选，最多 1000 字）", "Note (optional, up to 1,000 characters)"),
-			InputType: "multiline_text", MaxLength: maxInputLength},
+			InputType:   "multiline_text", MaxLength: maxInputLength},
 		submitButton("if_submit", "insight_submit", "提交", "Submit", Action{Op: OpInsightForm}),
 	)
 	return newCard("记录客户洞察", "New insight", newHeader("记录客户洞察", "New insight", colorIndigo),
