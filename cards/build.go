@@ -60,6 +60,10 @@ func withConfirm(b button, titleZH, titleEN, textZH, textEN string) button {
 	return b
 }
 
+// maxInputLength is the largest max_length Lark's JSON 2.0 input accepts; a larger value gets the whole card
+// refused (230099). https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/interactive-components/input
+const maxInputLength = 1000
+
 func textInput(id, name, zh, en string, maxLen int) input {
 	return input{Tag: "input", ElementID: id, Name: name, Placeholder: plain(zh, en), MaxLength: maxLen}
 }

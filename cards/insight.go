@@ -21,8 +21,10 @@ func InsightForm() []byte {
 		textInput("if_target", "target", "客户手机号 / 邮箱 / #线索编号 / 公司名，或 campaign:活动名",
 			"Customer phone / email / #lead / company, or campaign:NAME", 140),
 		textInput("if_tags", "tags", "标签，用空格或逗号分隔：价格敏感 决策人是CFO", "Tags, separated by spaces or commas", 300),
-		input{Tag: "input", ElementID: "if_note", Name: "note", Placeholder: plain("说明（可选）", "Note (optional)"),
-			InputType: "multiline_text", MaxLength: 2000},
+		// Lark caps an input at 1,000 characters; longer notes still fit through the /insight command.
+		input{Tag: "input", ElementID: "if_note", Name: "note",
+			Placeholder: plain("说明（可选，最多 1000 字）", "Note (optional, up to 1,000 characters)"),
+			InputType:   "multiline_text", MaxLength: maxInputLength},
 		submitButton("if_submit", "insight_submit", "提交", "Submit", Action{Op: OpInsightForm}),
 	)
 	return newCard("记录客户洞察", "New insight", newHeader("记录客户洞察", "New insight", colorIndigo),

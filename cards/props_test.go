@@ -88,6 +88,13 @@ func checkCard(t *testing.T, name string, b []byte) cardReport {
 			case "chart":
 				charts++
 			case "input", "select_static", "select_person", "date_picker":
+				// Lark's JSON 2.0 input takes max_length in [1,1000] and refuses the card (230099) otherwise:
+				// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/interactive-components/input
+				if ml, has := x["max_length"]; has && tag == "input" {
+					if n, _ := ml.(float64); n < 1 || n > maxInputLength {
+						t.Errorf("%s %s: input max_length %v is outside Lark's [1,%d]", name, path, ml, maxInputLength)
+					}
+				}
 				if _, ok := x["name"].(string); !ok {
 					t.Errorf("%s %s: %s without a name", name, path, tag)
 				}

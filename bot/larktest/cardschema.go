@@ -346,7 +346,10 @@ func checkValue(v any, p prop, path string) error {
 			return fmt.Errorf("%s must be a boolean", path)
 		}
 	case kInt:
-		f, isNum := v.(float64)
+		f, isNum := v.(float64) // decoded JSON
+		if n, isInt := v.(int); isInt {
+			f, isNum = float64(n), true // a card built in Go
+		}
 		if !isNum || f != float64(int(f)) {
 			return fmt.Errorf("%s must be an integer", path)
 		}

@@ -46,14 +46,20 @@ type State struct {
 	Users     []User      `json:"users"`
 	Chats     []ChatState `json:"chats"`
 	WSClients int         `json:"ws_clients"`
+	// Scopes are the app's granted scopes; BotActivated is false when the bot ability is off.
+	Scopes       []string `json:"scopes"`
+	BotActivated bool     `json:"bot_activated"`
 }
 
 func (s *Server) ctlState(w http.ResponseWriter, r *http.Request) {
 	st := State{
 		Version: s.Version(), AppID: s.cfg.AppID,
 		Bot:   User{OpenID: s.cfg.BotOpenID, Name: s.cfg.BotName},
-		Users: s.Users(), WSClients: s.WSClients(),
+		Users: s.Users(), WSClients: s.WSClients(), Scopes: s.Scopes(),
 	}
+	s.mu.Lock()
+	st.BotActivated = !s.st.botOff
+	s.mu.Unlock()
 	for _, c := range s.Chats() {
 		st.Chats = append(st.Chats, ChatState{Chat: c, Messages: s.Messages(c.ChatID)})
 	}
