@@ -156,12 +156,12 @@ func TestGroupCardsNeverRevealContact(t *testing.T) {
 		if !tc.group {
 			continue
 		}
-		if s := string(tc.build()); strings.Contains(s, nationalPhone) || strings.Contains(s, fullEmail) {
+		if s := string(tc.build()); strings.Contains(s, nationalPhone) || strings.Contains(s, displayPhone(fullPhone)) || strings.Contains(s, fullEmail) {
 			t.Errorf("%s: group card shows the full phone or email", tc.name)
 		}
 	}
 	owner := string(r.OwnerCard(claimedView()))
-	if !strings.Contains(owner, fullPhone) || !strings.Contains(owner, fullEmail) {
+	if !strings.Contains(owner, displayPhone(fullPhone)) || !strings.Contains(owner, fullEmail) {
 		t.Errorf("owner card must reveal the full phone and email:\n%s", owner)
 	}
 	if !strings.Contains(string(r.PoolCard(pooledView())), "138****8000") {
@@ -246,9 +246,14 @@ func TestSpanMoneyClock(t *testing.T) {
 			t.Errorf("parseSpan(%q) accepted", in)
 		}
 	}
-	for v, want := range map[int64]string{0: "0.00", 5: "0.05", 123456: "1,234.56", 12345678: "123,456.78", -100000: "-1,000.00"} {
+	for v, want := range map[int64]string{0: "¥0.00", 5: "¥0.05", 123456: "¥1,234.56", 12345678: "¥123,456.78", -100000: "-¥1,000.00"} {
 		if got := money(v); got != want {
 			t.Errorf("money(%d) = %q, want %q", v, got, want)
+		}
+	}
+	for in, want := range map[string]string{"+8613800138000": "138 0013 8000", "+14155550100": "+14155550100", "+861380013800": "+861380013800"} {
+		if got := displayPhone(in); got != want {
+			t.Errorf("displayPhone(%q) = %q, want %q", in, got, want)
 		}
 	}
 	for _, tt := range []struct {
@@ -256,7 +261,7 @@ func TestSpanMoneyClock(t *testing.T) {
 		want string
 	}{
 		{now.Add(-time.Hour), "09:00"},
-		{now.Add(-24 * time.Hour), "11-26 10:00"},
+		{now.Add(-24 * time.Hour), "2026-11-26 10:00"},
 		{now.AddDate(-1, 0, 0), "2025-11-27 10:00"},
 		{time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC), "09:00"}, // shown in the card's zone
 	} {

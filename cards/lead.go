@@ -86,7 +86,7 @@ func leadFields(v crm.LeadView, reveal bool) []field {
 		email = crm.MaskEmail(c.Email)
 	}
 	if reveal {
-		phone, email = c.Phone, c.Email
+		phone, email = displayPhone(c.Phone), c.Email
 	}
 	if erased(v) {
 		phone, email = "", ""

@@ -36,7 +36,7 @@ func TestPoolCardStates(t *testing.T) {
 		{"past first SLA step", overdueView(), "orange", true, "已等待 40 分钟"},
 		{"claimed", claimedView(), "green", false, "认领人 <at id=ou_owner1></at> · 09:05 认领"},
 		{"assigned", assignedView(), "green", false, "分配给 <at id=ou_owner1></at> · 09:05"},
-		{"won", wonView(), "grey", false, "已赢单 · 金额 123,456.78"},
+		{"won", wonView(), "grey", false, "已赢单 · 金额 ¥123,456.78"},
 		{"lost", lostView(), "grey", false, "已输单 · 原因：选择了竞品"},
 	}
 	for _, tt := range tests {
@@ -68,7 +68,7 @@ func TestOwnerCardActions(t *testing.T) {
 		}
 	}
 	b := string(Renderer{}.OwnerCard(claimedView()))
-	for _, want := range []string{"保护期至 12-04 10:00", "protected until 12-04 10:00", `"initial_option": "contacted"`, `"initial_date": "2026-11-30"`} {
+	for _, want := range []string{"保护期至 2026-12-04 10:00", "protected until 2026-12-04 10:00", `"initial_option": "contacted"`, `"initial_date": "2026-11-30"`} {
 		if !strings.Contains(b, want) && !strings.Contains(b, strings.ReplaceAll(want, ": ", ":")) {
 			t.Errorf("owner card lacks %q", want)
 		}
@@ -98,7 +98,7 @@ func TestEventCardKinds(t *testing.T) {
 		{event(crm.EventReminded, "clock", "first_contact", "action", "remind_owner", "after", "2h"), v, "note", "认领 2 小时仍未联系"},
 		{event(crm.EventEscalated, "clock", "unclaimed", "after", "30m"), pooledView(), "reassign,extend", "Unclaimed for 30 min"},
 		{event(crm.EventFollowUpDue, "due", "2026-11-27T09:30:00+08:00"), v, "followup_done,snooze,snooze,note", "约定跟进时间 **09:30**"},
-		{event(crm.EventWarned, "deadline", "2026-11-28T10:00:00+08:00"), v, "note,release", "将于 11-28 10:00 回收到公海"},
+		{event(crm.EventWarned, "deadline", "2026-11-28T10:00:00+08:00"), v, "note,release", "将于 2026-11-28 10:00 回收到公海"},
 		{event(crm.EventRecycled, "prev_owner", ownerID), pooledView(), "", "已回收"},
 	}
 	for _, tt := range tests {

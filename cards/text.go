@@ -121,8 +121,6 @@ func clock(t, now time.Time, loc *time.Location) string {
 	switch {
 	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
 		return t.Format("15:04")
-	case t.Year() == now.Year():
-		return t.Format("01-02 15:04")
 	default:
 		return t.Format("2006-01-02 15:04")
 	}
@@ -152,7 +150,7 @@ func parseSpan(s string) (time.Duration, bool) {
 	return d, true
 }
 
-// money formats an amount in the smallest currency unit as 12,345.67.
+// money formats an amount in the smallest currency unit as ¥12,345.67 (amounts are in yuan).
 func money(v int64) string {
 	neg := v < 0
 	if neg {
@@ -166,11 +164,21 @@ func money(v int64) string {
 		}
 		b.WriteRune(r)
 	}
-	s := fmt.Sprintf("%s.%02d", b.String(), cents)
+	s := fmt.Sprintf("¥%s.%02d", b.String(), cents)
 	if neg {
 		return "-" + s
 	}
 	return s
+}
+
+// displayPhone groups a mainland mobile number the way people read it, 138 0013 8000; other numbers keep
+// their international form.
+func displayPhone(e164 string) string {
+	d, ok := strings.CutPrefix(e164, "+86")
+	if !ok || len(d) != 11 {
+		return e164
+	}
+	return d[:3] + " " + d[3:7] + " " + d[7:]
 }
 
 func stageName(s crm.Stage) (string, string) { return crm.StageName(s, "zh"), crm.StageName(s, "en") }

@@ -66,7 +66,7 @@ func TestLeadToCardToClaim(t *testing.T) {
 
 	// The owner's DM card carries the full contact; the reveal is on the timeline.
 	owner := b.waitDMs(winner, 1)[0]
-	if !strings.Contains(owner.Content, "+8613800138000") && !strings.Contains(owner.Content, "13800138000") {
+	if !strings.Contains(owner.Content, "138 0013 8000") {
 		t.Fatalf("owner card lacks the full phone: %s", owner.Content)
 	}
 	_, detail := b.get("/api/v1/leads/"+itoa(id), adminToken)
@@ -210,7 +210,7 @@ func TestRecalledCardsAreReplaced(t *testing.T) {
 	}
 	b.wait("a fresh owner card", func() bool {
 		for _, m := range b.dmCards(repID(1)) {
-			if m.ID != owner.ID && strings.Contains(m.Content, "13800138055") {
+			if m.ID != owner.ID && strings.Contains(m.Content, "138 0013 8055") {
 				return true
 			}
 		}

@@ -55,7 +55,7 @@ func TestCustomerExportAndErase(t *testing.T) {
 	}
 	// The owner's card is redrawn without the contact.
 	b.sweep()
-	b.wait("owner card redrawn", func() bool { return !strings.Contains(b.message(owner.ID).Content, "13800138000") })
+	b.wait("owner card redrawn", func() bool { return !strings.Contains(b.message(owner.ID).Content, "138 0013 8000") })
 }
 
 // TestAccessMatrix: who may claim, update, reassign and open a lead; every refusal is a toast, nothing
