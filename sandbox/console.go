@@ -27,6 +27,7 @@ type ConsoleConfig struct {
 	OpsChat     string            `json:"ops_chat"`
 	DMChats     map[string]string `json:"dm_chats"` // open_id → the person's direct chat with the bot
 	BotName     string            `json:"bot_name"`
+	TimeZone    string            `json:"time_zone"` // IANA zone the console shows times in
 }
 
 // Config returns the console's configuration for this world.
@@ -34,7 +35,10 @@ func (w *World) Config() ConsoleConfig {
 	c := ConsoleConfig{
 		SourceToken: w.SourceToken, LeadAPI: "/api/v1/leads", Emulator: consolePrefix + "emu",
 		Personas: Personas(), SalesChat: SalesChat, OpsChat: OpsChat, DMChats: map[string]string{},
-		BotName: w.Emulator.Config().BotName,
+		BotName: w.Emulator.Config().BotName, TimeZone: w.TimeZone,
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
 	}
 	for _, p := range c.Personas {
 		c.DMChats[p.OpenID] = w.Emulator.P2PChatID(p.OpenID)

@@ -61,6 +61,7 @@ func TestConsoleServesPageAndAssets(t *testing.T) {
 
 func TestConsoleConfig(t *testing.T) {
 	w := startWorld(t)
+	w.TimeZone = "Asia/Shanghai"
 	res, body := get(t, Console(w), http.MethodGet, "/sandbox/config.json")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", res.StatusCode, body)
@@ -80,6 +81,9 @@ func TestConsoleConfig(t *testing.T) {
 	}
 	if diff := cmp.Diff(Personas(), cfg.Personas); diff != "" {
 		t.Errorf("personas (-want +got):\n%s", diff)
+	}
+	if cfg.TimeZone != w.TimeZone {
+		t.Errorf("time_zone %q, want the team's %q: the console shows times in it", cfg.TimeZone, w.TimeZone)
 	}
 	if cfg.SalesChat != SalesChat || cfg.OpsChat != OpsChat || cfg.LeadAPI != "/api/v1/leads" || cfg.Emulator != "/sandbox/emu" {
 		t.Errorf("chat ids or endpoints wrong: %+v", cfg)

@@ -42,6 +42,9 @@ type World struct {
 	Emulator    *larktest.Server
 	ConfigPath  string // the demo baton.yaml
 	SourceToken string // bearer token of the demo "web-form" source
+	// TimeZone is the team's zone (baton.yaml timezone) in IANA form; the console shows times in it, as
+	// the cards do, whatever zone the browser is in.
+	TimeZone string
 }
 
 // Personas lists everyone a console user can act as.

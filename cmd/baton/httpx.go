@@ -113,6 +113,7 @@ func (l *sourceLimiter) Allow(source string, n int) bool {
 // talks to one origin.
 func (a *app) mountSandbox(mux *http.ServeMux) {
 	mux.Handle("/sandbox/emu/", http.StripPrefix("/sandbox/emu", a.world.Emulator.Handler()))
+	a.world.TimeZone = a.cfg.Settings.Location.String()
 	mux.Handle("/sandbox/", sandbox.Console(a.world))
 	mux.Handle("GET /{$}", http.RedirectHandler("/sandbox/", http.StatusFound))
 }

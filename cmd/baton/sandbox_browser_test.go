@@ -213,6 +213,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, "the message went out mentioning the bot", "#messages .msg.own .bubble", "@Baton 接力 /pool")
 	waitText(t, ctx, "the bot answers with the empty pool", "#messages .msg.bot .card", "暂无线索")
 
+	waitText(t, ctx, "the console names the team's time zone", "#zone", "Asia/Shanghai")
 	step(t, ctx, "post a demo lead", chromedp.Click(chromedp.CSS("#demo-lead")))
 	waitText(t, ctx, "the intake toast", ".toasts", "已提交演示线索")
 	step(t, ctx, "the pool card arrives in the sales chat",
@@ -235,7 +236,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 	step(t, ctx, "open rep 2's DM", clickNow(dm),
 		chromedp.WaitVisible(chromedp.CSS(`.msg.bot .card select[name="stage"]`)))
 	owner := result(t, ctx, "read the owner card", chromedp.TextContent(chromedp.CSS(".msg.bot .card")))
-	if !regexp.MustCompile(`电话：\+861[3-9]\d{9}`).MatchString(owner) {
+	if !regexp.MustCompile(`电话：1[3-9]\d \d{4} \d{4}`).MatchString(owner) {
 		t.Errorf("the owner card does not show the full phone number:\n%s", owner)
 	}
 
@@ -454,7 +455,7 @@ func testInteractions(t *testing.T, ctx context.Context) {
 	}
 
 	mount(t, ctx, golden(t, "owner_open"))
-	step(t, ctx, "picking a stage inside a form does not call the bot", pick(`#under-test select[name="stage"]`, "won"))
+	step(t, ctx, "picking a stage inside a form does not call the bot", pick(`#under-test select[name="stage"]`, "qualified"))
 	if got := acts(t, ctx); len(got) != 0 {
 		t.Errorf("a form field fired on change: %v", got)
 	}
@@ -464,8 +465,8 @@ func testInteractions(t *testing.T, ctx context.Context) {
 		t.Fatalf("save sent %v, want one {target: save, form_value}", got)
 	}
 	fv, _ := got[0]["form_value"].(map[string]any)
-	if fv["stage"] != "won" || !strings.HasPrefix(fmt.Sprint(fv["followup"]), "2026-11-30 ") || fv["note"] != nil {
-		t.Errorf("save form_value %v, want stage won, the initial follow-up date with its zone, no empty note", fv)
+	if fv["stage"] != "qualified" || !strings.HasPrefix(fmt.Sprint(fv["followup"]), "2026-11-30 ") || fv["note"] != nil {
+		t.Errorf("save form_value %v, want stage qualified, the initial follow-up date with its zone, no empty note", fv)
 	}
 
 	step(t, ctx, "close without the required outcome", jsClick(`#under-test button[data-target="close"]`))

@@ -58,9 +58,11 @@ function body(m, S, ctx) {
   return b;
 }
 
-function time(m) {
+// time shows when a message was sent in the team's time zone (baton.yaml), as the cards do.
+function time(m, S) {
   const d = new Date(m.created_at);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: S.cfg.time_zone || 'UTC' });
 }
 
 function messageNode(m, S, ctx) {
@@ -72,7 +74,7 @@ function messageNode(m, S, ctx) {
   const col = row.appendChild(h('div', 'msg-col'));
   const meta = col.appendChild(h('div', 'meta'));
   meta.appendChild(h('span', 'sender', name));
-  meta.appendChild(h('span', 'time', time(m) + (m.updates ? ' · ✎' + m.updates : '')));
+  meta.appendChild(h('span', 'time', time(m, S) + (m.updates ? ' · ✎' + m.updates : '')));
   col.appendChild(body(m, S, ctx));
   return row;
 }
