@@ -35,6 +35,7 @@ const (
 	OpRoutePick    = "route_pick"    // pick a pool for a lead: Args["pool"]
 	OpInsightPick  = "insight_pick"  // the "which customer?" card: Args["customer"], and Args["insight"] to file a pending insight
 	OpInsightForm  = "insight_form"  // submit of the /insight form; carries no lead
+	OpHistory      = "history"       // send me the lead's whole history (跟进记录) as one card
 )
 
 // leadless lists the operations that act on no existing lead: their values carry neither lead nor rev.
@@ -45,6 +46,7 @@ var knownOps = map[string]bool{
 	OpWon: true, OpLost: true, OpFeedback: true, OpRelease: true, OpReassign: true, OpClaimFor: true,
 	OpExtend: true, OpLock: true, OpFollowUpDone: true, OpSnooze: true, OpLeadForm: true, OpRoutePick: true,
 	OpInsightPick: true, OpInsightForm: true,
+	OpHistory: true,
 }
 
 // Limits on the extra fields of a value. Baton writes a handful of short ids; anything bigger was not

@@ -46,6 +46,7 @@ func touchCard(v crm.LeadView, e crm.LeadEvent) []byte {
 	}
 	h := newHeader("老客户新触达："+name, "Returning customer: "+nameEN, colorTurq)
 	elems := []any{plainDiv(zh, en)}
+	elems = append(elems, touchNote(v, e)...)
 	elems = append(elems, brief(v)...)
 	elems = append(elems, actionButton("open", "查看线索", "Open lead", btnPrimary, lead(v, OpOpen)))
 	return newCard("老客户新触达："+name, "Returning customer: "+nameEN, h, elems...)
@@ -92,6 +93,7 @@ func escalatedCard(v crm.LeadView, e crm.LeadEvent) []byte {
 		elems = append(elems, noteDiv("线索池："+p, "Pool: "+p))
 	}
 	elems = append(elems, brief(v)...)
+	elems = append(elems, managerNotes(v)...)
 	elems = append(elems, hr{Tag: "hr"}, md("**改派给**", "**Reassign to**"), selectPerson{
 		Tag: "select_person", ElementID: "reassign", Name: "reassign",
 		Placeholder: plain("选择销售", "Pick a rep"), Options: candidates(v), Behaviors: callback(lead(v, OpReassign)),

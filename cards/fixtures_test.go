@@ -188,6 +188,13 @@ func goldenCases() []goldenCase {
 		{"event_followup_due", true, ev(claimedView(), event(crm.EventFollowUpDue, "due", "2026-11-27T09:30:00+08:00"))},
 		{"event_recycle_warned", true, ev(claimedView(), event(crm.EventWarned, "deadline", "2026-11-28T10:00:00+08:00"))},
 		{"event_recycled", true, ev(pooledView(), event(crm.EventRecycled, "prev_owner", ownerID))},
+		{"owner_notes", false, owner(notedView())},
+		{"owner_many_notes", false, owner(manyNotesView())},
+		{"event_touch_note", true, ev(notedView(), event(crm.EventTouch, "source", crm.ChatSource, "touch", "3"))},
+		{"event_escalated_notes", true, ev(notedView(), event(crm.EventEscalated, "clock", "first_contact", "step", "2", "after", "4h"))},
+		{"history_owner", false, func() []byte { return HistoryCard(historyOf(notedView(), false)) }},
+		{"history_manager", true, func() []byte { return HistoryCard(historyOf(notedView(), true)) }},
+		{"history_empty", true, func() []byte { return HistoryCard(historyOf(pooledView(), true)) }},
 		{"help", true, Help},
 		{"command_error", true, func() []byte {
 			return CommandError("无法识别的命令 /leed", "Unknown command /leed", "/lead name=张三 phone=13812345678")

@@ -13,7 +13,7 @@ type Command struct {
 // Commands returns the chat commands in the order the help card lists them.
 func Commands() []Command {
 	return []Command{
-		{"/lead", []string{"/线索"}, "录入一条线索（姓名、手机或邮箱、备注）；不带参数会打开表单", "Add a lead (name, phone or email, note); with no arguments it opens a form",
+		{"/lead", []string{"/线索"}, "录入一条线索（姓名、手机或邮箱、备注）；不带参数会打开表单；/lead 123 查看线索 #123 的跟进记录", "Add a lead (name, phone or email, note); with no arguments it opens a form; /lead 123 shows lead #123's history",
 			"/lead 张三 13812345678 想了解企业版"},
 		{"/my", []string{"/我的"}, "我负责的线索", "Leads I own", "/my"},
 		{"/pool", []string{"/公海"}, "公海里等待认领的线索", "Leads waiting in the pool", "/pool"},

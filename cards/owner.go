@@ -38,6 +38,7 @@ func (Renderer) OwnerCard(v crm.LeadView) []byte {
 	}
 	elems = append(elems, touchElems(v, ownerTouches)...)
 	elems = append(elems, insightElems(v, ownerInsights)...)
+	elems = append(elems, historySection(v, elems)...)
 	elems = append(elems, hr{Tag: "hr"}, status(v))
 
 	if l.Open() {

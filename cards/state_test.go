@@ -58,12 +58,13 @@ func TestPoolCardStates(t *testing.T) {
 func TestOwnerCardActions(t *testing.T) {
 	t.Parallel()
 	open := checkCard(t, "open", Renderer{}.OwnerCard(claimedView()))
-	if got, want := strings.Join(ops(open), ","), "save,close,feedback,release"; got != want {
+	if got, want := strings.Join(ops(open), ","), "history,save,close,feedback,release"; got != want {
 		t.Errorf("open owner card ops = %s, want %s", got, want)
 	}
 	for name, v := range map[string]crm.LeadView{"won": wonView(), "lost": lostView()} {
+		// A closed lead is read, not worked: its history is the only action left.
 		rep := checkCard(t, name, Renderer{}.OwnerCard(v))
-		if len(rep.actions) != 0 {
+		if got := strings.Join(ops(rep), ","); got != OpHistory {
 			t.Errorf("%s owner card offers actions %v", name, ops(rep))
 		}
 	}
@@ -96,7 +97,7 @@ func TestEventCardKinds(t *testing.T) {
 		{event(crm.EventTouch, "source", "ads", "campaign", "年终回馈"), v, "open", "returning customer, new touch from campaign 年终回馈"},
 		{event(crm.EventReminded, "clock", "unclaimed", "action", "remind_pool", "after", "15m"), pooledView(), "claim", "等待 15 分钟未认领"},
 		{event(crm.EventReminded, "clock", "first_contact", "action", "remind_owner", "after", "2h"), v, "note", "认领 2 小时仍未联系"},
-		{event(crm.EventEscalated, "clock", "unclaimed", "after", "30m"), pooledView(), "reassign,extend", "Unclaimed for 30 min"},
+		{event(crm.EventEscalated, "clock", "unclaimed", "after", "30m"), pooledView(), "history,reassign,extend", "Unclaimed for 30 min"},
 		{event(crm.EventFollowUpDue, "due", "2026-11-27T09:30:00+08:00"), v, "followup_done,snooze,snooze,note", "约定跟进时间 **09:30**"},
 		{event(crm.EventWarned, "deadline", "2026-11-28T10:00:00+08:00"), v, "note,release", "将于 2026-11-28 10:00 回收到公海"},
 		{event(crm.EventRecycled, "prev_owner", ownerID), pooledView(), "", "已回收"},

@@ -24,6 +24,9 @@ type LeadInput struct {
 	Note       string            `json:"note"`
 	Pool       string            `json:"pool"`
 	Attributes map[string]any    `json:"attributes"`
+	// Author is the open_id of the person who typed the lead in chat. It is never read from JSON: only
+	// Baton's own chat handlers, which know who is talking, set it.
+	Author string `json:"-"`
 }
 
 // Field limits, in characters.
@@ -43,7 +46,7 @@ const (
 // Normalize validates the input and returns it as a NewLead for source at time at (Pool is not set yet).
 // The first problem found is returned as an EINVALID error naming the JSON field.
 func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
-	nl := &NewLead{Source: source, At: at}
+	nl := &NewLead{Source: source, At: at, Author: in.Author}
 	var err error
 	text := []struct {
 		field string

@@ -223,6 +223,8 @@ func (v viewLeads) Lead(context.Context, int64) (*Lead, error) { l := *v.lead; r
 
 func (v viewLeads) Touches(context.Context, int64) ([]Touch, error) { return nil, nil }
 
+func (v viewLeads) Timeline(context.Context, int64) ([]LeadEvent, error) { return nil, nil }
+
 func TestViewCarriesInsights(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -37,7 +37,8 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 		return []LeadEvent{NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)}
 	}
 	nl.Touched = func(l *Lead, t *Touch) []LeadEvent {
-		e := NewEvent(EventTouch, "", now, "source", t.Source, "campaign", t.Campaign)
+		// The touch's note stays on the touch row (erased with the customer); the event points at it.
+		e := NewEvent(EventTouch, t.AuthorID, now, "source", t.Source, "campaign", t.Campaign, "touch", itoa(t.ID))
 		// The owner hears about the returning customer; an unowned lead just gets its pool card refreshed.
 		e.Notify = l.Owned()
 		return []LeadEvent{e}

@@ -75,6 +75,8 @@ type Touch struct {
 	ExternalID string
 	Campaign   string
 	UTM        map[string]string
+	Note       string // what came with the arrival ("展会上聊过，想要报价"); personal data, erased with the customer
+	AuthorID   string // open_id of who entered it in chat; empty for API pushes and imports
 	CreatedAt  time.Time
 }
 

@@ -22,6 +22,7 @@ type NewLead struct {
 	Attributes map[string]any
 	Pool       string
 	At         time.Time
+	Author     string // open_id of who entered the lead in chat; empty otherwise. Kept on its touch.
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent
@@ -178,6 +179,9 @@ type LeadView struct {
 	Retired bool
 	// Candidates are the pool members a manager may hand the lead to (filled for escalation cards).
 	Candidates []string
+	// History is the lead's history as people read it (notes, stage moves, verdicts, reveals…), newest
+	// first; see history.go. Notes may hold personal data: cards that others read mask it.
+	History []HistoryEntry
 }
 
 // Renderer turns domain values into Lark card JSON 2.0 (zh_cn and en_us on every text).

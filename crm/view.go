@@ -29,6 +29,9 @@ func (s *Service) ViewOf(ctx context.Context, l *Lead) (LeadView, error) {
 	if v.Touches, err = s.Leads.Touches(ctx, l.ID); err != nil {
 		return LeadView{}, err
 	}
+	if v.History, err = s.history(ctx, l.ID, v.Touches); err != nil {
+		return LeadView{}, err
+	}
 	if s.Insights != nil {
 		// The customer's own insights and those about the lead's campaign and source, newest first.
 		if v.Insights, err = s.Insights.InsightsFor(ctx, l.CustomerID, l.Campaign, l.Source, viewInsights); err != nil {

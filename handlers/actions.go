@@ -124,12 +124,14 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
 			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note"),
-			Attributes: map[string]any{"entered_by": actor}}
+			Attributes: map[string]any{"entered_by": actor}, Author: actor}
 		res, err := s.Intake(ctx, ChatSource, &in)
 		if err != nil {
 			return nil, noCard, err
 		}
 		return res.Lead, noCard, nil
+	case cards.OpHistory:
+		return nil, noCard, h.sendHistory(ctx, a, act)
 	case cards.OpInsightPick:
 		return nil, noCard, h.insightPick(ctx, a, act)
 	case cards.OpInsightForm:
@@ -252,6 +254,8 @@ func doneText(op string, l *crm.Lead) (zh, en string) {
 		}
 	case cards.OpOpen:
 		return "已重新发送线索卡片", "The lead card is on its way to your DM"
+	case cards.OpHistory:
+		return "跟进记录已私信给你", "The history is in your DM"
 	case cards.OpInsightPick, cards.OpInsightForm:
 		return "已处理", "Done"
 	}

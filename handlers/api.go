@@ -243,7 +243,8 @@ func detailJSON(d *crm.LeadDetail) map[string]any {
 	}
 	touches := make([]map[string]any, 0, len(d.View.Touches))
 	for _, t := range d.View.Touches {
-		touches = append(touches, map[string]any{"source": t.Source, "external_id": t.ExternalID, "campaign": t.Campaign, "utm": t.UTM, "at": t.CreatedAt.UTC().Format(time.RFC3339)})
+		touches = append(touches, map[string]any{"source": t.Source, "external_id": t.ExternalID, "campaign": t.Campaign, "utm": t.UTM,
+			"note": t.Note, "author": t.AuthorID, "at": t.CreatedAt.UTC().Format(time.RFC3339)})
 	}
 	return map[string]any{
 		"id": l.ID, "stage": l.Stage, "pool": l.Pool, "rev": l.Rev, "owner": owner,

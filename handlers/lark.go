@@ -53,6 +53,9 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		if cmd.Args == "" {
 			return cards.LeadForm()
 		}
+		if id, ok := LeadNumber(cmd.Args); ok {
+			return h.leadHistory(ctx, actor, id)
+		}
 		in := ParseLeadText(cmd.Args)
 		return h.enterLead(ctx, actor, &in, "/lead 张三 13800138000 想了解企业版")
 	case "my":
@@ -108,6 +111,7 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 // enterLead stores a lead typed in chat and says what happened.
 func (h *Lark) enterLead(ctx context.Context, actor string, in *crm.LeadInput, example string) []byte {
 	in.Attributes = map[string]any{"entered_by": actor}
+	in.Author = actor
 	res, err := h.Service.Intake(ctx, ChatSource, in)
 	if err != nil {
 		return h.errorCard(ctx, "lead", err, example)

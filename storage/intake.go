@@ -104,7 +104,7 @@ func (db *DB) matchCustomer(ctx context.Context, tx bun.Tx, phoneHash, emailHash
 
 func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Time, old *leadRow, cust *customerRow) (*crm.IntakeResult, error) {
 	t := touchRow{LeadID: old.ID, CustomerID: old.CustomerID, Source: in.Source, ExternalID: in.ExternalID,
-		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
+		Campaign: in.Campaign, UTM: in.UTM, Note: in.Note, AuthorID: in.Author, CreatedAt: at}
 	if _, err := tx.NewInsert().Model(&t).Returning("id").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert touch: %w", err)
 	}
@@ -165,7 +165,7 @@ func newLeadRow(l *crm.Lead, now time.Time) leadRow {
 // firstTouch is the touch of the arrival that created lead r.
 func firstTouch(in *crm.NewLead, at time.Time, r *leadRow) touchRow {
 	return touchRow{LeadID: r.ID, CustomerID: r.CustomerID, Source: in.Source, ExternalID: in.ExternalID,
-		Campaign: in.Campaign, UTM: in.UTM, CreatedAt: at}
+		Campaign: in.Campaign, UTM: in.UTM, Note: in.Note, AuthorID: in.Author, CreatedAt: at}
 }
 
 // intakeResult assembles the result, reading the lead and the customer when the caller does not already

@@ -90,6 +90,8 @@ type touchRow struct {
 	ExternalID string            `bun:"external_id,nullzero"`
 	Campaign   string            `bun:"campaign,notnull"`
 	UTM        map[string]string `bun:"utm,nullzero"`
+	Note       string            `bun:"note,notnull"`
+	AuthorID   string            `bun:"author_id,nullzero"`
 	CreatedAt  time.Time         `bun:"created_at,notnull"`
 }
 
@@ -155,7 +157,8 @@ func fillLeadRow(r *leadRow, l *crm.Lead) {
 
 func touchFromRow(r *touchRow) crm.Touch {
 	return crm.Touch{ID: r.ID, LeadID: r.LeadID, CustomerID: r.CustomerID, Source: r.Source,
-		ExternalID: r.ExternalID, Campaign: r.Campaign, UTM: r.UTM, CreatedAt: utc(r.CreatedAt)}
+		ExternalID: r.ExternalID, Campaign: r.Campaign, UTM: r.UTM, Note: r.Note, AuthorID: r.AuthorID,
+		CreatedAt: utc(r.CreatedAt)}
 }
 
 func eventFromRow(r *eventRow) crm.LeadEvent {

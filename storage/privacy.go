@@ -62,6 +62,10 @@ func (db *DB) ForgetCustomer(ctx context.Context, id int64, at time.Time) error 
 		if _, err := tx.NewUpdate().Table("insights").Set("note = ''").Where("customer_id = ?", id).Exec(ctx); err != nil {
 			return fmt.Errorf("erase insight notes: %w", err)
 		}
+		// So may the notes that came with each arrival (touch).
+		if _, err := tx.NewUpdate().Model((*touchRow)(nil)).Set("note = ''").Where("customer_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("erase touch notes: %w", err)
+		}
 		var leadIDs []int64
 		if err := tx.NewSelect().Model((*leadRow)(nil)).Column("id").Where("customer_id = ?", id).Scan(ctx, &leadIDs); err != nil {
 			return fmt.Errorf("erase customer %d: %w", id, mapErr(err, "lead"))

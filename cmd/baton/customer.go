@@ -95,7 +95,8 @@ func exportJSON(e *crm.CustomerExport) map[string]any {
 		}
 		touches := make([]map[string]any, 0, len(le.Touches))
 		for _, t := range le.Touches {
-			touches = append(touches, map[string]any{"source": t.Source, "external_id": t.ExternalID, "campaign": t.Campaign, "utm": t.UTM, "at": t.CreatedAt.UTC().Format(time.RFC3339)})
+			touches = append(touches, map[string]any{"source": t.Source, "external_id": t.ExternalID, "campaign": t.Campaign, "utm": t.UTM,
+				"note": t.Note, "author": t.AuthorID, "at": t.CreatedAt.UTC().Format(time.RFC3339)})
 		}
 		leads = append(leads, map[string]any{"id": l.ID, "pool": l.Pool, "stage": l.Stage, "owner": l.OwnerID,
 			"source": l.Source, "campaign": l.Campaign, "note": l.Note, "attributes": l.Attributes, "tags": l.Tags,
