@@ -65,8 +65,8 @@ func TestHistoryCardTellsWhoDidWhat(t *testing.T) {
 	t.Parallel()
 	b := string(HistoryCard(historyOf(notedView(), true)))
 	for _, want := range []string{
-		"**阶段 新线索 → 已联系** · <at id=ou_rep2></at> · 11-25 10:00", "**Stage New → Contacted**",
-		"**下次跟进 11-26 10:00**", "**Follow up 11-26 10:00**",
+		"**阶段 新线索 → 已联系** · <at id=ou_rep2></at> · 2026-11-25 10:00", "**Stage New → Contacted**",
+		"**下次跟进 2026-11-26 10:00**", "**Follow up 2026-11-26 10:00**",
 		"**质量反馈：优质线索** · <at id=ou_rep2></at>", "**Lead quality: Good fit**",
 		"**查看了完整联系方式** · <at id=ou_owner1></at> · 09:05", "**Saw the full contact**",
 		"**释放回公海** · <at id=ou_rep2></at>", "**Released to the pool**",
