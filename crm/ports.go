@@ -52,10 +52,10 @@ type IntakeResult struct {
 type LeadFilter struct {
 	Pool       string
 	CustomerID int64 // the customer's leads only
-	OwnerID   string
-	Unclaimed bool // only leads in the pool
-	OpenOnly  bool
-	Limit     int
+	OwnerID    string
+	Unclaimed  bool // only leads in the pool
+	OpenOnly   bool
+	Limit      int
 }
 
 // CardState records which Lark messages show a lead and the revision they show.

@@ -66,7 +66,9 @@ type customerStore struct {
 }
 
 // ListLeads finds no leads: these tests have customers only, so an insight redraws no cards.
-func (c customerStore) ListLeads(context.Context, crm.LeadFilter) ([]*crm.Lead, error) { return nil, nil }
+func (c customerStore) ListLeads(context.Context, crm.LeadFilter) ([]*crm.Lead, error) {
+	return nil, nil
+}
 
 func (c customerStore) Customer(_ context.Context, id int64) (*crm.Customer, error) {
 	for _, cu := range c.m.customers {
