@@ -81,7 +81,7 @@ func status(v crm.LeadView) markdown {
 // Lark requires, and each submit button carries the lead and revision.
 func workActions(v crm.LeadView) []any {
 	l := v.Lead
-	at := func(op string) Action { return Action{Op: op, Lead: l.ID, Rev: l.Rev} }
+	at := func(op string) Action { return At(l, op) }
 	work := newForm("form_work", "work",
 		selectStatic{Tag: "select_static", ElementID: "stage", Name: "stage",
 			Placeholder: plain("阶段", "Stage"), Options: stageOptions(), InitialOption: string(l.Stage)},

@@ -80,10 +80,10 @@ func TestClaimStormOneTransaction(t *testing.T) {
 
 	errs := make([]error, len(members))
 	var wg sync.WaitGroup
-	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, 1, members[0]) })
+	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, Expect{}, members[0]) })
 	<-store.entered // the first tap's claim is in flight
 	for i := 1; i < len(members); i++ {
-		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, 1, members[i]) })
+		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, Expect{}, members[i]) })
 	}
 	time.Sleep(50 * time.Millisecond) // let the storm line up behind it
 	close(store.release)
@@ -120,10 +120,10 @@ func TestClaimStormAfterRefusedFirstTap(t *testing.T) {
 
 	errs := make([]error, len(members))
 	var wg sync.WaitGroup
-	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, 1, capped) })
+	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, Expect{}, capped) })
 	<-store.entered
 	for i := 1; i < len(members); i++ {
-		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, 1, members[i]) })
+		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, Expect{}, members[i]) })
 	}
 	time.Sleep(50 * time.Millisecond)
 	for range len(members) {

@@ -31,7 +31,7 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 	}
 	nl.Created = func(l *Lead) []LeadEvent {
 		l.Stage = StageNew
-		l.PooledAt = now
+		l.PooledAt, l.SLAFrom = now, now
 		l.LastActivityAt = now
 		Replan(l, pool, s.Settings.BusinessHours)
 		return []LeadEvent{NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)}

@@ -49,7 +49,7 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 	s, actor := h.Service, a.OperatorOpenID
 	switch act.Op {
 	case cards.OpClaim:
-		l, err := s.Claim(ctx, act.Lead, act.Rev, actor)
+		l, err := s.Claim(ctx, act.Lead, act.Expect(), actor)
 		return l, poolCard, err
 	case cards.OpSave, cards.OpNote:
 		u, err := workUpdate(a)
@@ -60,66 +60,60 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		if act.Op == cards.OpNote {
 			kind = noCard // note forms live on reminder cards
 		}
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, u)
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, u)
 		return l, kind, err
 	case cards.OpStage:
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
 		return l, ownerCard, err
 	case cards.OpFollowUp:
 		at, err := parsePickerTime(a.Option, h.Service.Settings.Location)
 		if err != nil {
 			return nil, ownerCard, err
 		}
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{FollowUp: at})
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{FollowUp: at})
 		return l, ownerCard, err
 	case cards.OpClose, cards.OpWon, cards.OpLost:
 		won, reason, amount, err := closeForm(a, act.Op)
 		if err != nil {
 			return nil, ownerCard, err
 		}
-		l, err := s.Close(ctx, act.Lead, act.Rev, actor, won, reason, amount)
+		l, err := s.Close(ctx, act.Lead, act.Expect(), actor, won, reason, amount)
 		return l, ownerCard, err
 	case cards.OpFeedback:
 		q := a.Option
 		if q == "" {
 			q = act.Args["quality"]
 		}
-		l, err := s.Feedback(ctx, act.Lead, act.Rev, actor, crm.Quality(q))
+		l, err := s.Feedback(ctx, act.Lead, act.Expect(), actor, crm.Quality(q))
 		return l, ownerCard, err
 	case cards.OpRelease:
-		l, err := s.Release(ctx, act.Lead, act.Rev, actor)
+		l, err := s.Release(ctx, act.Lead, act.Expect(), actor)
 		return l, ownerCard, err
 	case cards.OpReassign, cards.OpClaimFor:
 		to := firstNonEmpty(a.Option, act.Args["to"], formString(a.FormValue, "to"))
 		if to == "" {
 			return nil, noCard, &crm.Error{Code: crm.EINVALID, Field: "to", ZH: "请选择接手的同事", Message: "Pick who should take the lead"}
 		}
-		l, err := s.Reassign(ctx, act.Lead, 0, actor, to)
+		l, err := s.Reassign(ctx, act.Lead, act.Expect(), actor, to)
 		return l, noCard, err
 	case cards.OpExtend:
-		l, err := s.Extend(ctx, act.Lead, 0, actor)
+		l, err := s.Extend(ctx, act.Lead, act.Expect(), actor)
 		return l, noCard, err
 	case cards.OpLock:
-		l, err := s.SetLocked(ctx, act.Lead, 0, actor, act.Args["locked"] != "false")
+		l, err := s.SetLocked(ctx, act.Lead, act.Expect(), actor, act.Args["locked"] != "false")
 		return l, noCard, err
 	case cards.OpFollowUpDone:
-		l, err := s.FollowUpDone(ctx, act.Lead, 0, actor)
+		l, err := s.FollowUpDone(ctx, act.Lead, act.Expect(), actor)
 		return l, noCard, err
 	case cards.OpSnooze:
 		d := time.Hour
 		if act.Args["snooze"] == "1d" {
 			d = 24 * time.Hour
 		}
-		l, err := s.Snooze(ctx, act.Lead, 0, actor, d)
+		l, err := s.Snooze(ctx, act.Lead, act.Expect(), actor, d)
 		return l, noCard, err
 	case cards.OpOpen:
-		l, err := s.Leads.Lead(ctx, act.Lead)
-		if err == nil && l.OwnerID != actor {
-			err = crm.Bilingual(crm.EFORBIDDEN, "只有认领人可以打开该线索", "Only the owner can open this lead")
-		}
-		if err == nil {
-			err = s.Scheduler.SyncLead(ctx, l.ID, l.Rev)
-		}
+		l, err := s.Reopen(ctx, act.Lead, actor)
 		return l, noCard, err
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
@@ -152,6 +146,14 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 	if code == crm.ECONFLICT || code == crm.ELIMIT || code == crm.EFORBIDDEN {
 		resp.Toast.Type = "warning"
 	}
+	var st *crm.StaleError
+	errors.As(err, &st)
+	if code == crm.ECONFLICT && kind == noCard && act.Lead > 0 && st != nil {
+		// A reminder or an escalation whose precondition moved on: it becomes the lead as it stands now
+		// (masked, as event cards are), so the person sees what changed instead of a button that lies.
+		resp.Card = h.renderLead(ctx, st.Lead, poolCard)
+		return resp
+	}
 	if code == crm.ECONFLICT && kind != noCard && act.Lead > 0 {
 		// Domain refusals come with their own bilingual words; a bare conflict is the store saying the
 		// revision moved under the card.
@@ -163,6 +165,10 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 		if lost := (*crm.LostClaimError)(nil); errors.As(err, &lost) {
 			l = lost.Lead
 			resp.Card = h.renderLead(ctx, l, kind)
+		} else if st != nil {
+			l = st.Lead
+			resp.Card = h.renderLead(ctx, l, kind)
+			return resp // its toast already says what changed
 		} else {
 			resp.Card, l = h.render(ctx, act.Lead, kind)
 		}

@@ -23,7 +23,9 @@ func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayS
 	fn func(*crm.Lead, crm.MemberStats) ([]crm.LeadEvent, error)) (*crm.Lead, error) {
 	var out *crm.Lead
 	var fnErr error
-	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
+	// With rev 0 the caller checks the lead's state, not its revision: a write that slipped in between the
+	// read and the conditional update (an SLA step, a touch) is answered by reading again.
+	err := db.inTx(ctx, txRetry{stale: rev == 0}, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: in a race every tap reads the same revision, and the conditional write lets one
 		// through while the others wake together and fail, instead of queueing on the row one by one.
 		// The member's claim lock comes with the read (one round trip); the stats below are read under
