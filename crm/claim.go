@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -189,61 +188,4 @@ func (s *Service) leadInPool(ctx context.Context, leadID int64) (*Lead, *Pool, e
 		return nil, nil, err
 	}
 	return l, pool, nil
-}
-
-// candidates gathers what PickAssignee needs for every member of an assign pool.
-func (s *Service) candidates(ctx context.Context, pool *Pool, leadID int64, now time.Time) ([]Candidate, error) {
-	ids, err := s.poolMembers(ctx, pool)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.Leads.AssignmentCounts(ctx, pool.Key, s.dayStart(now))
-	if err != nil {
-		return nil, err
-	}
-	cands := make([]Candidate, 0, len(ids))
-	for _, id := range ids {
-		c := Candidate{OpenID: id, Weight: pool.Weights[id], Assigned: counts[id]}
-		if m, err := s.Members.Member(ctx, id); err == nil {
-			c.Away = m.Away
-		} else if ErrorCode(err) != ENOTFOUND {
-			return nil, err
-		}
-		if c.Stats, err = s.Leads.MemberStats(ctx, id, leadID, s.dayStart(now)); err != nil {
-			return nil, err
-		}
-		cands = append(cands, c)
-	}
-	return cands, nil
-}
-
-// autoAssign gives an unowned lead to the next member in rotation. It returns (nil, nil) when nobody is
-// available, leaving the lead in the pool. by is the manager who asked, or "" for the system.
-func (s *Service) autoAssign(ctx context.Context, l *Lead, pool *Pool, by string, now time.Time) (*Lead, error) {
-	cands, err := s.candidates(ctx, pool, l.ID, now)
-	if err != nil {
-		return nil, err
-	}
-	to, _ := PickAssignee(pool, cands)
-	if to == "" {
-		return nil, nil
-	}
-	out, err := s.Leads.ClaimLead(ctx, l.ID, l.Rev, to, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
-		if l.Owned() || !l.Open() {
-			return nil, Bilingual(ECONFLICT, "该线索已被处理", "The lead was handled meanwhile")
-		}
-		TakeOwnership(l, pool, to, now)
-		Replan(l, pool, s.Settings.BusinessHours)
-		return []LeadEvent{
-			NewEvent(EventAssigned, by, now, "to", to),
-			NewEvent(EventPhoneRevealed, to, now, "via", "owner_card"),
-		}, nil
-	})
-	if errors.Is(err, context.Canceled) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("assign lead %d: %w", l.ID, err)
-	}
-	return out, nil
 }

@@ -23,6 +23,7 @@ type Service struct {
 	Logger    *slog.Logger
 
 	claims claimFlights
+	full   poolFull
 }
 
 func (s *Service) now() time.Time {

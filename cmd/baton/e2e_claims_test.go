@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,5 +222,138 @@ func TestOpenResendsOwnerCard(t *testing.T) {
 	}
 	if resp := b.rawClick(touch.ID, repID(2), buttonValue(t, touch.Content, "open"), nil); okResp(resp) {
 		t.Fatalf("someone else opened the lead: %v", resp)
+	}
+}
+
+const assignConfig = `timezone: Asia/Shanghai
+sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: assign
+    managers: [%[2]s]
+    members: [ou_e2e_rep01, ou_e2e_rep02, ou_e2e_rep03]
+    limits: {open: 3}
+routing:
+  - {pool: east}
+`
+
+// checkAssignCaps: 16 leads into a pool of three members capped at 3 open leads each give each member
+// exactly 3; the other 7 wait in the pool chat with a Claim button, and the manager is told once.
+func checkAssignCaps(t *testing.T, b *baton) {
+	t.Helper()
+	b.settle()
+	held := map[string]int{}
+	for id := int64(1); id <= 16; id++ {
+		held[b.owner(id)]++
+	}
+	for i := 1; i <= 3; i++ {
+		if held[repID(i)] != 3 {
+			t.Errorf("%s holds %d leads, want 3 (cap): %v", repID(i), held[repID(i)], held)
+		}
+	}
+	if held[""] != 7 {
+		t.Errorf("%d leads wait in the pool, want 7: %v", held[""], held)
+	}
+	claimable := 0
+	for _, m := range b.cardsIn(salesChat) {
+		if strings.Contains(m.Content, `"op":"claim"`) {
+			claimable++
+		}
+	}
+	if claimable != 7 {
+		t.Errorf("%d claimable cards in the pool chat, want 7", claimable)
+	}
+	notices := 0
+	for _, m := range b.emu.DMs(managerID) {
+		if m.Sender == "app" && strings.Contains(m.Content, "cap") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("the manager was told %d times that the pool is full, want once", notices)
+	}
+}
+
+func assignLead(i int) map[string]any {
+	return map[string]any{"name": fmt.Sprintf("客户%02d", i), "phone": fmt.Sprintf("1390013%04d", i)}
+}
+
+// TestAssignCapsUnderConcurrency: 16 simultaneous posts into an assign pool respect every member's cap.
+func TestAssignCapsUnderConcurrency(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: assignConfig})
+	var wg sync.WaitGroup
+	for i := 1; i <= 16; i++ {
+		wg.Go(func() { b.postLead(assignLead(i)) })
+	}
+	wg.Wait()
+	checkAssignCaps(t, b)
+}
+
+// TestAssignCapsInBatch: one batch of 16 into the same pool does too.
+func TestAssignCapsInBatch(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: assignConfig})
+	var leads []any
+	for i := 1; i <= 16; i++ {
+		leads = append(leads, assignLead(i))
+	}
+	status, resp := b.post("/api/v1/leads/batch", map[string]string{"Authorization": "Bearer " + webToken}, map[string]any{"leads": leads})
+	if status != 200 {
+		t.Fatalf("batch: %d %v", status, resp)
+	}
+	checkAssignCaps(t, b)
+}
+
+const autoAssignConfig = `timezone: Asia/Shanghai
+sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: claim
+    managers: [%[2]s]
+    members: [ou_e2e_rep01]
+    limits: {open: 1}
+    sla:
+      unclaimed: [{after: 10m, do: auto_assign}]
+routing:
+  - {pool: east}
+`
+
+// TestAutoAssignStepEscalatesWhenNobodyFree: an auto_assign step that finds every member at their cap is
+// not spent silently: it escalates to the managers. When someone is free, the step and the assignment
+// are one write.
+func TestAutoAssignStepEscalatesWhenNobodyFree(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: autoAssignConfig})
+	first := b.postLead(map[string]any{"name": "戊", "phone": "13800138105"})
+	second := b.postLead(map[string]any{"name": "己", "phone": "13800138106"})
+	b.waitCards(salesChat, 2)
+	b.clock.Advance(11 * time.Minute)
+	b.sweep()
+	b.sweep()
+	// The first lead went to rep 1 with its step; rep 1 is now at the cap, so the second escalates.
+	if got := b.owner(first); got != repID(1) && b.owner(second) != repID(1) {
+		t.Fatalf("nobody got a lead: %q, %q", got, b.owner(second))
+	}
+	waiting := second
+	if b.owner(second) == repID(1) {
+		waiting = first
+	}
+	if b.owner(waiting) != "" {
+		t.Fatalf("both leads went to the capped rep")
+	}
+	if got := first + second - waiting; b.events(got, "escalated") != 1 || b.events(got, "assigned") != 1 {
+		t.Fatalf("assigned lead %d: the step and the assignment were not recorded together: %v", got, b.lead(got)["timeline"])
+	}
+	b.waitDMs(managerID, 1)
+	if n := b.events(waiting, "escalated"); n != 1 {
+		t.Fatalf("waiting lead: %d escalations, want 1", n)
+	}
+	b.sweep()
+	if n := len(b.dmCards(managerID)); n != 1 {
+		t.Fatalf("the manager got %d escalations, want 1", n)
 	}
 }
