@@ -162,3 +162,21 @@ func (s *statsStore) ClaimLead(ctx context.Context, id, rev int64, owner string,
 		return fn(l, s.stats[owner])
 	})
 }
+
+// Managers who are not members claim only where the pool allows it (managers_can_claim).
+func TestManagersClaimOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
+	for _, allowed := range []bool{false, true} {
+		store := &claimStore{lead: Lead{ID: 7, Pool: "sales", Stage: StageNew, Rev: 1}}
+		svc := claimService(store, reps(2))
+		svc.Settings.Pools[0].Managers = []string{"ou_boss"}
+		svc.Settings.Pools[0].ManagersCanClaim = allowed
+		_, err := svc.Claim(context.Background(), 7, Expect{}, "ou_boss")
+		if allowed && err != nil {
+			t.Errorf("managers_can_claim: true: the manager's claim was refused: %v", err)
+		}
+		if !allowed && ErrorCode(err) != EFORBIDDEN {
+			t.Errorf("managers_can_claim: false: the manager's claim = %v, want EFORBIDDEN", err)
+		}
+	}
+}
