@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -356,4 +357,40 @@ func TestAutoAssignStepEscalatesWhenNobodyFree(t *testing.T) {
 	if n := len(b.dmCards(managerID)); n != 1 {
 		t.Fatalf("the manager got %d escalations, want 1", n)
 	}
+}
+
+// TestExtendKeepsClaimWait: a manager's extension restarts the SLA ladder but not the facts the digest
+// measures: the claim after it still records the whole wait since the lead entered the pool.
+func TestExtendKeepsClaimWait(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: ladderConfig})
+	id := b.postLead(map[string]any{"name": "庚", "phone": "13800138107"})
+	pool := b.waitCards(salesChat, 1)[0]
+	b.clock.Advance(31 * time.Minute)
+	b.sweep()
+	esc := b.waitDMs(managerID, 1)[0]
+	if r := b.click(esc.ID, "extend", managerID); !ok(r) {
+		t.Fatalf("extend: %q", toastText(r))
+	}
+	b.clock.Advance(11 * time.Minute)
+	b.sweep()
+	if n := b.events(id, "reminded"); n != 2 {
+		t.Fatalf("after the extension the ladder should restart: %d reminders, want 2", n)
+	}
+	if r := b.click(b.message(pool.ID).ID, "claim", repID(1)); !ok(r) {
+		t.Fatalf("claim: %q", toastText(r))
+	}
+	tl, _ := b.lead(id)["timeline"].([]any)
+	for _, e := range tl {
+		m := e.(map[string]any)
+		if m["kind"] != "claimed" {
+			continue
+		}
+		data, _ := m["data"].(map[string]any)
+		// 42 minutes of injected time, plus the real seconds the test itself takes.
+		if w, _ := strconv.Atoi(fmt.Sprint(data["waited_s"])); w < 2520 || w > 2640 {
+			t.Fatalf("claim wait %v s, want 2520 (42 minutes since the lead arrived)", data["waited_s"])
+		}
+		return
+	}
+	t.Fatal("no claimed event")
 }
