@@ -87,7 +87,7 @@ func checkCard(t *testing.T, name string, b []byte) cardReport {
 				}
 			case "chart":
 				charts++
-			case "input", "select_static", "select_person", "date_picker":
+			case "input", "select_static", "select_person", "date_picker", "picker_datetime":
 				if _, ok := x["name"].(string); !ok {
 					t.Errorf("%s %s: %s without a name", name, path, tag)
 				}

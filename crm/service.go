@@ -33,6 +33,10 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// Clock is the service's current time (the injected clock in tests), for adapters that interpret input
+// relative to now.
+func (s *Service) Clock() time.Time { return s.now() }
+
 func (s *Service) logger() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger

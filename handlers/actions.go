@@ -52,7 +52,7 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		l, err := s.Claim(ctx, act.Lead, act.Expect(), actor)
 		return l, poolCard, err
 	case cards.OpSave, cards.OpNote:
-		u, err := workUpdate(a)
+		u, err := workUpdate(a, h.Service.Settings.Location, h.Service.Clock())
 		if err != nil {
 			return nil, ownerCard, err
 		}
@@ -66,7 +66,7 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
 		return l, ownerCard, err
 	case cards.OpFollowUp:
-		at, err := parsePickerTime(a.Option, h.Service.Settings.Location)
+		at, err := parsePickerTime(a.Option, h.Service.Settings.Location, h.Service.Clock())
 		if err != nil {
 			return nil, ownerCard, err
 		}
@@ -265,10 +265,10 @@ func doneText(op string, l *crm.Lead) (zh, en string) {
 }
 
 // workUpdate reads the owner card's work form (or a reminder's note form).
-func workUpdate(a bot.CardAction) (crm.WorkUpdate, error) {
+func workUpdate(a bot.CardAction, loc *time.Location, now time.Time) (crm.WorkUpdate, error) {
 	u := crm.WorkUpdate{Stage: crm.Stage(formString(a.FormValue, "stage")), Note: formString(a.FormValue, "note")}
 	if s := formString(a.FormValue, "followup"); s != "" {
-		at, err := parsePickerTime(s, nil)
+		at, err := parsePickerTime(s, loc, now)
 		if err != nil {
 			return u, err
 		}
@@ -303,31 +303,41 @@ func closeForm(a bot.CardAction, op string) (won bool, reason string, amount int
 	return won, reason, amount, nil
 }
 
-// parsePickerTime reads Lark's date and datetime picker values ("2026-12-01 +0800", "2026-12-01 15:30 +0800").
-// A date alone means 09:00 on that day, when reps start calling.
-func parsePickerTime(s string, loc *time.Location) (time.Time, error) {
+// parsePickerTime reads Lark's date-time and date picker values ("2026-12-01 15:30 +0800", "2026-12-01 +0800").
+// A value without an offset is read in the configured time zone loc, never the server's. A date alone
+// (a date_picker on a card drawn before the owner card had date and time) means 09:00 that day, when reps
+// start calling; on the day itself, once 09:00 has passed, it means an hour from now, so "today" is still
+// a follow-up later today.
+func parsePickerTime(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if loc == nil {
+		loc = time.UTC
+	}
 	for _, layout := range []string{"2006-01-02 15:04 -0700", "2006-01-02 15:04:05 -0700", time.RFC3339} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	if loc == nil {
-		loc = time.Local
-	}
-	for _, layout := range []string{"2006-01-02 -0700", "2006-01-02"} {
-		var t time.Time
-		var err error
-		if layout == "2006-01-02" {
-			t, err = time.ParseInLocation(layout, s, loc)
-		} else {
-			t, err = time.Parse(layout, s)
-		}
-		if err == nil {
-			return t.Add(9 * time.Hour), nil
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
 		}
 	}
-	return time.Time{}, &crm.Error{Code: crm.EINVALID, Field: "followup", ZH: "跟进时间格式不正确", Message: "The follow-up date is not a date"}
+	var day time.Time
+	if t, err := time.Parse("2006-01-02 -0700", s); err == nil {
+		day = t
+	} else if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		day = t
+	} else {
+		return time.Time{}, &crm.Error{Code: crm.EINVALID, Field: "followup", ZH: "跟进时间格式不正确", Message: "The follow-up time is not a date and time"}
+	}
+	at := day.Add(9 * time.Hour)
+	if y, m, d := day.Date(); !at.After(now) {
+		if ny, nm, nd := now.In(day.Location()).Date(); ny == y && nm == m && nd == d {
+			return now.Add(time.Hour).Truncate(time.Minute), nil
+		}
+	}
+	return at, nil
 }
 
 func formString(form map[string]any, key string) string {
