@@ -4,13 +4,24 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/baton-crm/baton/crm"
 )
 
-// ActionVersion is the version of the callback value layout. A card built by an older or newer Baton
-// carries another version and is refused, so a layout change can never be misread.
-const ActionVersion = 1
+// ActionVersion is the version of the callback value layout Baton writes. Version 2 added "pre", the
+// lead's state as the card showed it (see crm.Expect). Version 1 values are still in chats and are still
+// accepted: they carry no precondition, so the use cases hold them to their revision instead ("rev" 0:
+// none), which refuses more clicks than a precondition would but never applies a stale one. Any other
+// version is refused, so a layout change can never be misread.
+const ActionVersion = 2
+
+// legacyVersion is the layout before preconditions.
+const legacyVersion = 1
+
+// Keys of a version 2 precondition ("pre"): every value is a string, times in Unix milliseconds, "" for
+// "none" (an unowned lead, no follow-up).
+var preKeys = map[string]bool{"pool": true, "owner": true, "stage": true, "sla": true, "fu": true}
 
 // Card action operations: the "op" of a callback value.
 const (
@@ -65,6 +76,23 @@ type Action struct {
 	Lead int64
 	Rev  int64
 	Args map[string]string
+	// Pre is the state of the lead the card showed; nil for a version 1 value, which had none.
+	Pre *crm.Expect
+}
+
+// At is the action op on lead l as the card shows it: its revision and its precondition.
+func At(l *crm.Lead, op string) Action {
+	pre := crm.ExpectOf(l)
+	return Action{Op: op, Lead: l.ID, Rev: l.Rev, Pre: &pre}
+}
+
+// Expect is the precondition the use case checks: the card's stated one, or for a version 1 value only
+// its revision.
+func (a Action) Expect() crm.Expect {
+	if a.Pre != nil {
+		return *a.Pre
+	}
+	return crm.Expect{Rev: a.Rev}
 }
 
 // Value returns the callback value to put in a component's behaviors: {"v":1,"op":…,"lead":"123","rev":7,…}.
@@ -77,13 +105,66 @@ func (a Action) Value() map[string]any {
 			m[k] = v
 		}
 	}
-	m["v"] = ActionVersion
+	m["v"] = legacyVersion
 	m["op"] = a.Op
 	if !leadless[a.Op] {
 		m["lead"] = strconv.FormatInt(a.Lead, 10)
 		m["rev"] = a.Rev
+		if a.Pre != nil {
+			m["v"] = ActionVersion
+			m["pre"] = encodePre(*a.Pre)
+		}
 	}
 	return m
+}
+
+func encodePre(e crm.Expect) map[string]any {
+	return map[string]any{"pool": e.Pool, "owner": e.Owner, "stage": string(e.Stage), "sla": millis(e.SLAFrom),
+		"fu": millis(e.FollowUpAt)}
+}
+
+func millis(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// decodePre reads a version 2 precondition strictly: exactly the known keys, short strings, times as
+// Unix milliseconds.
+func decodePre(raw any, rev int64) (*crm.Expect, error) {
+	m, ok := raw.(map[string]any)
+	if !ok || len(m) != len(preKeys) {
+		return nil, invalidAction("precondition is missing")
+	}
+	s := make(map[string]string, len(m))
+	for k, v := range m {
+		str, ok := v.(string)
+		if !preKeys[k] || !ok || len(str) > maxArgValue {
+			return nil, invalidAction("precondition is not valid")
+		}
+		s[k] = str
+	}
+	e := &crm.Expect{Stated: true, Rev: rev, Pool: s["pool"], Owner: s["owner"], Stage: crm.Stage(s["stage"])}
+	var ok1, ok2 bool
+	e.SLAFrom, ok1 = fromMillis(s["sla"])
+	e.FollowUpAt, ok2 = fromMillis(s["fu"])
+	if !ok1 || !ok2 || (e.Stage != "" && !e.Stage.Valid()) {
+		return nil, invalidAction("precondition is not valid")
+	}
+	return e, nil
+}
+
+// fromMillis reads what millis wrote: "" or a canonical decimal.
+func fromMillis(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	n, ok := positiveID(s)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(n).UTC(), true
 }
 
 // DecodeAction parses a callback value strictly: v must be 1, op a known operation, lead a positive decimal
@@ -93,7 +174,8 @@ func DecodeAction(v map[string]any) (Action, error) {
 	if v == nil {
 		return Action{}, invalidAction("the value is empty")
 	}
-	if n, ok := wholeNumber(v["v"]); !ok || n != ActionVersion {
+	version, ok := wholeNumber(v["v"])
+	if !ok || (version != ActionVersion && version != legacyVersion) {
 		return Action{}, invalidAction("unsupported version")
 	}
 	op, ok := v["op"].(string)
@@ -103,6 +185,12 @@ func DecodeAction(v map[string]any) (Action, error) {
 	a := Action{Op: op}
 	_, hasLead := v["lead"]
 	_, hasRev := v["rev"]
+	_, hasPre := v["pre"]
+	if leadless[op] || version == legacyVersion {
+		if hasPre {
+			return Action{}, invalidAction("unexpected precondition")
+		}
+	}
 	if leadless[op] {
 		if hasLead || hasRev {
 			return Action{}, invalidAction("operation takes no lead")
@@ -121,6 +209,12 @@ func DecodeAction(v map[string]any) (Action, error) {
 			return Action{}, invalidAction("rev is not a revision")
 		}
 		a.Lead, a.Rev = id, rev
+		if version == ActionVersion {
+			var err error
+			if a.Pre, err = decodePre(v["pre"], rev); err != nil {
+				return Action{}, err
+			}
+		}
 	}
 	for k, raw := range v {
 		if reserved(k) {
@@ -141,7 +235,7 @@ func DecodeAction(v map[string]any) (Action, error) {
 	return a, nil
 }
 
-func reserved(k string) bool { return k == "v" || k == "op" || k == "lead" || k == "rev" }
+func reserved(k string) bool { return k == "v" || k == "op" || k == "lead" || k == "rev" || k == "pre" }
 
 func invalidAction(reason string) error {
 	return &crm.Error{Code: crm.EINVALID, Field: "action",

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-crm/baton/crm"
 	"github.com/google/go-cmp/cmp"
@@ -20,6 +21,36 @@ func roundTripActions() []Action {
 		{Op: OpClaimFor, Lead: 42, Rev: 3, Args: map[string]string{"to": "ou_abc", "why": "过载 overload"}},
 		{Op: OpLeadForm},
 		{Op: OpRoutePick, Lead: 9, Rev: 2, Args: map[string]string{"pool": "east"}},
+		At(&crm.Lead{ID: 77, Rev: 5, Pool: "east", OwnerID: "ou_amy", Stage: crm.StageContacted,
+			SLAFrom: time.UnixMilli(1_700_000_000_123), FollowUpAt: time.UnixMilli(1_700_000_600_000)}, OpReassign),
+		At(&crm.Lead{ID: 78, Rev: 1, Pool: "east", Stage: crm.StageNew}, OpClaim),
+	}
+}
+
+// TestActionPrecondition: a card drawn from a lead states the lead's owner, stage, SLA anchor and
+// follow-up; a version 1 value (a card already in a chat) decodes without one and is held to its revision.
+func TestActionPrecondition(t *testing.T) {
+	t.Parallel()
+	l := &crm.Lead{ID: 9, Rev: 4, Pool: "east", OwnerID: "ou_amy", Stage: crm.StageContacted,
+		SLAFrom: time.Date(2030, 1, 2, 3, 4, 5, 678_901_234, time.UTC)}
+	raw, _ := json.Marshal(At(l, OpExtend).Value())
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	a, err := DecodeAction(m)
+	if err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	want := crm.Expect{Stated: true, Rev: 4, Pool: "east", Owner: "ou_amy", Stage: crm.StageContacted,
+		SLAFrom: time.UnixMilli(l.SLAFrom.UnixMilli()).UTC()}
+	if diff := cmp.Diff(want, a.Expect()); diff != "" {
+		t.Errorf("precondition of %s (-want +got):\n%s", raw, diff)
+	}
+	old, err := DecodeAction(map[string]any{"v": float64(1), "op": "extend", "lead": "9", "rev": float64(3)})
+	if err != nil {
+		t.Fatalf("a version 1 value must still decode: %v", err)
+	}
+	if got := old.Expect(); got.Stated || got.Rev != 3 {
+		t.Errorf("version 1 precondition = %+v, want the revision only", got)
 	}
 }
 
@@ -72,7 +103,7 @@ func TestActionValueLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"lead":"123","op":"claim","rev":7,"v":1}`; string(got) != want {
+	if want := `{"lead":"123","op":"claim","rev":7,"v":1}`; string(got) != want { // no precondition: the version 1 layout
 		t.Errorf("value = %s, want %s", got, want)
 	}
 	// Args cannot overwrite the reserved keys, whatever a caller puts in them.
@@ -106,7 +137,14 @@ func TestDecodeActionRefuses(t *testing.T) {
 		"nil":               nil,
 		"empty":             {},
 		"no version":        base("v", nil),
-		"version 2":         base("v", float64(2)),
+		"version 2 no pre":  base("v", float64(2)),
+		"version 3":         base("v", float64(3)),
+		"v1 with pre":       base("pre", map[string]any{"pool": "", "owner": "", "stage": "", "sla": "", "fu": ""}),
+		"v2 pre not object": base("v", float64(2), "pre", "x"),
+		"v2 pre extra key":  base("v", float64(2), "pre", map[string]any{"pool": "", "owner": "", "stage": "", "sla": "", "fu": "", "x": ""}),
+		"v2 pre bad time":   base("v", float64(2), "pre", map[string]any{"pool": "", "owner": "", "stage": "", "sla": "-5", "fu": ""}),
+		"v2 pre bad stage":  base("v", float64(2), "pre", map[string]any{"pool": "", "owner": "", "stage": "nope", "sla": "", "fu": ""}),
+		"v2 pre number":     base("v", float64(2), "pre", map[string]any{"pool": "", "owner": "", "stage": "", "sla": float64(5), "fu": ""}),
 		"version string":    base("v", "1"),
 		"version fraction":  base("v", 1.5),
 		"no op":             base("op", nil),

@@ -191,7 +191,7 @@ func buttonRow(bs ...button) columnSet {
 	return columnSet{Tag: "column_set", FlexMode: "flow", Columns: cols}
 }
 
-func lead(v crm.LeadView, op string) Action { return Action{Op: op, Lead: v.Lead.ID, Rev: v.Lead.Rev} }
+func lead(v crm.LeadView, op string) Action { return At(v.Lead, op) }
 
 func snooze(v crm.LeadView, d string) Action {
 	a := lead(v, OpSnooze)

@@ -141,6 +141,17 @@ type datePicker struct {
 	Behaviors   []behavior `json:"behaviors,omitempty"`
 }
 
+// dateTimePicker is Lark's picker_datetime: initial_datetime is "yyyy-MM-dd HH:mm" and the value comes
+// back as "yyyy-MM-dd HH:mm +0800" with the client's time zone beside it
+// (https://open.feishu.cn/document/feishu-cards/card-components/interactive-components/date-time-picker).
+type dateTimePicker struct {
+	Tag             string `json:"tag"` // picker_datetime
+	ElementID       string `json:"element_id"`
+	Name            string `json:"name"`
+	Placeholder     text   `json:"placeholder"`
+	InitialDatetime string `json:"initial_datetime,omitempty"`
+}
+
 type input struct {
 	Tag         string `json:"tag"`
 	ElementID   string `json:"element_id"`

@@ -85,14 +85,15 @@ func status(v crm.LeadView) markdown {
 // Lark requires, and each submit button carries the lead and revision.
 func workActions(v crm.LeadView) []any {
 	l := v.Lead
-	at := func(op string) Action { return Action{Op: op, Lead: l.ID, Rev: l.Rev} }
+	at := func(op string) Action { return At(l, op) }
 	work := newForm("form_work", "work",
 		selectStatic{Tag: "select_static", ElementID: "stage", Name: "stage",
 			Placeholder: plain("阶段", "Stage"), Options: stageOptions(l.Stage), InitialOption: string(l.Stage)},
 		input{Tag: "input", ElementID: "note", Name: "note", Placeholder: plain("跟进记录", "What happened?"),
 			InputType: "multiline_text", MaxLength: 1000},
-		datePicker{Tag: "date_picker", ElementID: "followup", Name: "followup",
-			Placeholder: plain("下次跟进日期", "Next follow-up date"), InitialDate: followUpDate(v)},
+		// Date and time: a date alone would mean a fixed hour, and "today" would be refused once it passed.
+		dateTimePicker{Tag: "picker_datetime", ElementID: "followup", Name: "followup",
+			Placeholder: plain("下次跟进时间", "Next follow-up"), InitialDatetime: followUpDate(v)},
 		submitButton("save", "work_submit", "保存", "Save", at(OpSave)),
 	)
 	closeForm := newForm("form_close", "close",
@@ -119,8 +120,8 @@ func workActions(v crm.LeadView) []any {
 	}
 }
 
-// followUpDate is the picker's initial date, in the lead's time zone so a late-evening follow-up does not
-// show as the next day.
+// followUpDate is the picker's initial date and time, in the configured time zone so a late-evening
+// follow-up does not show as the next day.
 func followUpDate(v crm.LeadView) string {
 	if v.Lead.FollowUpAt.IsZero() {
 		return ""
@@ -129,5 +130,5 @@ func followUpDate(v crm.LeadView) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return v.Lead.FollowUpAt.In(loc).Format("2006-01-02")
+	return v.Lead.FollowUpAt.In(loc).Format("2006-01-02 15:04")
 }

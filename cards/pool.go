@@ -57,7 +57,7 @@ func (Renderer) PoolCard(v crm.LeadView) []byte {
 		sumZH, sumEN = "新线索："+name, "New lead: "+nameEN
 		elems = append(elems, waiting(v)...)
 		elems = append(elems, actionButton("claim", "认领", "Claim", btnPrimaryFilled,
-			Action{Op: OpClaim, Lead: l.ID, Rev: l.Rev}))
+			At(l, OpClaim)))
 	}
 	return newCard(sumZH, sumEN, leadHeader(v, template), elems...)
 }

@@ -87,7 +87,7 @@ func checkCard(t *testing.T, name string, b []byte) cardReport {
 				}
 			case "chart":
 				charts++
-			case "input", "select_static", "select_person", "date_picker":
+			case "input", "select_static", "select_person", "date_picker", "picker_datetime":
 				// Lark's JSON 2.0 input takes max_length in [1,1000] and refuses the card (230099) otherwise:
 				// https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-components/interactive-components/input
 				if ml, has := x["max_length"]; has && tag == "input" {
@@ -190,13 +190,14 @@ func checkBehaviors(t *testing.T, name, path string, bs any) []Action {
 			t.Errorf("%s %s: callback value is not an object: %v", name, path, obj["value"])
 			continue
 		}
-		if val["v"] != float64(1) {
-			t.Errorf("%s %s: callback value has v=%v, want 1", name, path, val["v"])
-		}
 		a, err := DecodeAction(val)
 		if err != nil {
 			t.Errorf("%s %s: callback value %v does not decode: %v", name, path, val, err)
 			continue
+		}
+		// Every action on a lead states its precondition, so a stale click can be told apart.
+		if a.Lead > 0 && (val["v"] != float64(ActionVersion) || a.Pre == nil) {
+			t.Errorf("%s %s: callback value %v has no precondition", name, path, val)
 		}
 		out = append(out, a)
 	}

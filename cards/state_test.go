@@ -69,7 +69,7 @@ func TestOwnerCardActions(t *testing.T) {
 		}
 	}
 	b := string(Renderer{}.OwnerCard(claimedView()))
-	for _, want := range []string{"保护期至 2026-12-04 10:00", "protected until 2026-12-04 10:00", `"initial_option": "contacted"`, `"initial_date": "2026-11-30"`} {
+	for _, want := range []string{"保护期至 2026-12-04 10:00", "protected until 2026-12-04 10:00", `"initial_option": "contacted"`, `"initial_datetime": "2026-11-30 14:30"`, `"tag": "picker_datetime"`} {
 		if !strings.Contains(b, want) && !strings.Contains(b, strings.ReplaceAll(want, ": ", ":")) {
 			t.Errorf("owner card lacks %q", want)
 		}

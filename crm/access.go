@@ -5,11 +5,15 @@ import (
 	"fmt"
 )
 
-// isPoolMember reports whether openID may take leads from the pool: a listed member, a manager, or — when
-// the pool lists nobody — a member of the pool's chat.
+// isPoolMember reports whether openID may take leads from the pool: a listed member, or — when the pool
+// lists nobody — a member of the pool's chat. Managers are members the way poolMembers counts them: only
+// when listed, or when the pool sets managers_can_claim.
 func (s *Service) isPoolMember(ctx context.Context, p *Pool, openID string) (bool, error) {
-	if p.IsManager(openID) || contains(p.Members, openID) {
+	if contains(p.Members, openID) {
 		return true, nil
+	}
+	if p.IsManager(openID) {
+		return p.ManagersCanClaim, nil
 	}
 	if len(p.Members) > 0 || s.Directory == nil || p.ChatID == "" {
 		return false, nil

@@ -2,15 +2,16 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 )
 
-// Claim gives the lead to actor if the card they tapped (revision rev) is current and the pool's rules
-// allow it. Exactly one of many simultaneous claims wins; the others get ECONFLICT.
-func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
+// Claim gives the lead to actor if it is still open, unowned and in the pool the card showed, and the pool's
+// rules allow it. The card's revision plays no part: bookkeeping that bumps it (an SLA reminder, a touch,
+// a redrawn card) leaves the lead as claimable as it was. Exactly one of many simultaneous claims wins; the
+// others get ECONFLICT.
+func (s *Service) Claim(ctx context.Context, leadID int64, pre Expect, actor string) (*Lead, error) {
 	now := s.now()
 	for {
 		// A tap that arrives while another tap's claim of this lead is committing waits for it rather
@@ -31,6 +32,9 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 		if err != nil {
 			return nil, err
 		}
+		if err := pre.check(l, 0); err != nil {
+			return nil, fmt.Errorf("claim lead %d: %w", leadID, err)
+		}
 		member, err := s.isPoolMember(ctx, pool, actor)
 		if err != nil {
 			return nil, err
@@ -47,7 +51,7 @@ func (s *Service) Claim(ctx context.Context, leadID, rev int64, actor string) (*
 		// The winner's name goes on the card every tap of the storm is answered with: look it up while
 		// the claim commits rather than after.
 		go s.member(context.WithoutCancel(ctx), actor)
-		l, err = s.claimInTx(ctx, pool, leadID, rev, actor, member, now)
+		l, err = s.claimInTx(ctx, pool, leadID, pre, actor, member, now)
 		s.claims.finish(leadID, fl, l)
 		if err != nil {
 			return nil, fmt.Errorf("claim lead %d: %w", leadID, err)
@@ -67,8 +71,11 @@ type LostClaimError struct {
 func (e *LostClaimError) Error() string { return e.err.Error() }
 func (e *LostClaimError) Unwrap() error { return e.err }
 
-func (s *Service) claimInTx(ctx context.Context, pool *Pool, leadID, rev int64, actor string, member bool, now time.Time) (*Lead, error) {
-	return s.Leads.ClaimLead(ctx, leadID, rev, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
+func (s *Service) claimInTx(ctx context.Context, pool *Pool, leadID int64, pre Expect, actor string, member bool, now time.Time) (*Lead, error) {
+	return s.Leads.ClaimLead(ctx, leadID, 0, actor, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
+		if err := pre.check(l, 0); err != nil {
+			return nil, err
+		}
 		if err := CheckClaim(pool, l, actor, member, st, now); err != nil {
 			return nil, err
 		}
@@ -129,8 +136,9 @@ func (f *claimFlights) finish(leadID int64, fl *claimFlight, won *Lead) {
 }
 
 // Reassign moves the lead to another member; only pool managers may. It works on pooled and owned leads
-// (an escalation card's one-tap reassign).
-func (s *Service) Reassign(ctx context.Context, leadID, rev int64, actor, to string) (*Lead, error) {
+// (an escalation card's one-tap reassign) as long as the lead is still with whoever the card showed: a
+// manager tapping an old card never takes the lead from a rep who claimed it meanwhile.
+func (s *Service) Reassign(ctx context.Context, leadID int64, pre Expect, actor, to string) (*Lead, error) {
 	now := s.now()
 	l, pool, err := s.leadInPool(ctx, leadID)
 	if err != nil {
@@ -144,7 +152,10 @@ func (s *Service) Reassign(ctx context.Context, leadID, rev int64, actor, to str
 	} else if !ok {
 		return nil, Bilingual(EINVALID, "对方不是该线索池的成员", "That person is not a member of this pool")
 	}
-	l, err = s.Leads.MutateLead(ctx, leadID, rev, func(l *Lead) ([]LeadEvent, error) {
+	l, err = s.Leads.MutateLead(ctx, leadID, pre.rev(), func(l *Lead) ([]LeadEvent, error) {
+		if err := pre.check(l, FactOwner|FactStage); err != nil {
+			return nil, err
+		}
 		if !l.Open() {
 			return nil, Bilingual(ECONFLICT, "该线索已关闭", "This lead is closed")
 		}
@@ -160,7 +171,7 @@ func (s *Service) Reassign(ctx context.Context, leadID, rev int64, actor, to str
 		}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reassign lead %d: %w", leadID, err)
+		return nil, fmt.Errorf("reassign lead %d: %w", leadID, s.nameStale(ctx, err))
 	}
 	s.afterWrite(ctx, l)
 	return l, nil
@@ -177,61 +188,4 @@ func (s *Service) leadInPool(ctx context.Context, leadID int64) (*Lead, *Pool, e
 		return nil, nil, err
 	}
 	return l, pool, nil
-}
-
-// candidates gathers what PickAssignee needs for every member of an assign pool.
-func (s *Service) candidates(ctx context.Context, pool *Pool, leadID int64, now time.Time) ([]Candidate, error) {
-	ids, err := s.poolMembers(ctx, pool)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.Leads.AssignmentCounts(ctx, pool.Key, s.dayStart(now))
-	if err != nil {
-		return nil, err
-	}
-	cands := make([]Candidate, 0, len(ids))
-	for _, id := range ids {
-		c := Candidate{OpenID: id, Weight: pool.Weights[id], Assigned: counts[id]}
-		if m, err := s.Members.Member(ctx, id); err == nil {
-			c.Away = m.Away
-		} else if ErrorCode(err) != ENOTFOUND {
-			return nil, err
-		}
-		if c.Stats, err = s.Leads.MemberStats(ctx, id, leadID, s.dayStart(now)); err != nil {
-			return nil, err
-		}
-		cands = append(cands, c)
-	}
-	return cands, nil
-}
-
-// autoAssign gives an unowned lead to the next member in rotation. It returns (nil, nil) when nobody is
-// available, leaving the lead in the pool. by is the manager who asked, or "" for the system.
-func (s *Service) autoAssign(ctx context.Context, l *Lead, pool *Pool, by string, now time.Time) (*Lead, error) {
-	cands, err := s.candidates(ctx, pool, l.ID, now)
-	if err != nil {
-		return nil, err
-	}
-	to, _ := PickAssignee(pool, cands)
-	if to == "" {
-		return nil, nil
-	}
-	out, err := s.Leads.ClaimLead(ctx, l.ID, l.Rev, to, s.dayStart(now), func(l *Lead, st MemberStats) ([]LeadEvent, error) {
-		if l.Owned() || !l.Open() {
-			return nil, Bilingual(ECONFLICT, "该线索已被处理", "The lead was handled meanwhile")
-		}
-		TakeOwnership(l, pool, to, now)
-		Replan(l, pool, s.Settings.BusinessHours)
-		return []LeadEvent{
-			NewEvent(EventAssigned, by, now, "to", to),
-			NewEvent(EventPhoneRevealed, to, now, "via", "owner_card"),
-		}, nil
-	})
-	if errors.Is(err, context.Canceled) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("assign lead %d: %w", l.ID, err)
-	}
-	return out, nil
 }

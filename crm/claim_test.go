@@ -80,10 +80,10 @@ func TestClaimStormOneTransaction(t *testing.T) {
 
 	errs := make([]error, len(members))
 	var wg sync.WaitGroup
-	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, 1, members[0]) })
+	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, Expect{}, members[0]) })
 	<-store.entered // the first tap's claim is in flight
 	for i := 1; i < len(members); i++ {
-		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, 1, members[i]) })
+		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, Expect{}, members[i]) })
 	}
 	time.Sleep(50 * time.Millisecond) // let the storm line up behind it
 	close(store.release)
@@ -120,10 +120,10 @@ func TestClaimStormAfterRefusedFirstTap(t *testing.T) {
 
 	errs := make([]error, len(members))
 	var wg sync.WaitGroup
-	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, 1, capped) })
+	wg.Go(func() { _, errs[0] = svc.Claim(context.Background(), 7, Expect{}, capped) })
 	<-store.entered
 	for i := 1; i < len(members); i++ {
-		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, 1, members[i]) })
+		wg.Go(func() { _, errs[i] = svc.Claim(context.Background(), 7, Expect{}, members[i]) })
 	}
 	time.Sleep(50 * time.Millisecond)
 	for range len(members) {
@@ -161,4 +161,22 @@ func (s *statsStore) ClaimLead(ctx context.Context, id, rev int64, owner string,
 	return s.claimStore.ClaimLead(ctx, id, rev, owner, day, func(l *Lead, _ MemberStats) ([]LeadEvent, error) {
 		return fn(l, s.stats[owner])
 	})
+}
+
+// Managers who are not members claim only where the pool allows it (managers_can_claim).
+func TestManagersClaimOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
+	for _, allowed := range []bool{false, true} {
+		store := &claimStore{lead: Lead{ID: 7, Pool: "sales", Stage: StageNew, Rev: 1}}
+		svc := claimService(store, reps(2))
+		svc.Settings.Pools[0].Managers = []string{"ou_boss"}
+		svc.Settings.Pools[0].ManagersCanClaim = allowed
+		_, err := svc.Claim(context.Background(), 7, Expect{}, "ou_boss")
+		if allowed && err != nil {
+			t.Errorf("managers_can_claim: true: the manager's claim was refused: %v", err)
+		}
+		if !allowed && ErrorCode(err) != EFORBIDDEN {
+			t.Errorf("managers_can_claim: false: the manager's claim = %v, want EFORBIDDEN", err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -31,7 +32,7 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 	}
 	nl.Created = func(l *Lead) []LeadEvent {
 		l.Stage = StageNew
-		l.PooledAt = now
+		l.PooledAt, l.SLAFrom = now, now
 		l.LastActivityAt = now
 		Replan(l, pool, s.Settings.BusinessHours)
 		return []LeadEvent{NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)}
@@ -51,10 +52,15 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 		return res, nil
 	}
 	if res.Status == IntakeCreated && pool.Mode == ModeAssign {
-		if l, err := s.autoAssign(ctx, res.Lead, pool, "", now); err != nil {
+		l, err := s.autoAssign(ctx, res.Lead.ID, pool, "", now, nil)
+		switch {
+		case errors.Is(err, errNobodyFree):
+			// The lead waits in the pool chat as a claimable card; the managers hear about it once.
+			s.tellPoolFull(ctx, pool, now)
+		case err != nil:
 			// The lead stays in the pool: the unclaimed ladder and the managers take over from here.
 			s.logger().Warn("auto-assign at intake", "lead_id", res.Lead.ID, "pool", pool.Key, "error", err)
-		} else if l != nil {
+		default:
 			res.Lead = l
 		}
 	}

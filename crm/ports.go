@@ -86,6 +86,12 @@ type LeadStore interface {
 	// (claims by one member are serialised, so caps hold under concurrency), and the write is conditional on
 	// the lead still being unowned at revision rev — first tap wins, every other tap gets ECONFLICT.
 	ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayStart time.Time, fn func(*Lead, MemberStats) ([]LeadEvent, error)) (*Lead, error)
+	// AssignLead picks and assigns an assign-mode lead in one transaction, serialised with every other
+	// assignment in the pool and every claim by its members: fn gets the lead, each member's stats and the
+	// leads each gained in the pool since since, read under that serialisation, and the write is conditional
+	// on the lead still being unowned. An error from fn aborts without writing and is returned unchanged.
+	AssignLead(ctx context.Context, id int64, pool string, members []string, dayStart, since time.Time,
+		fn func(*Lead, map[string]MemberStats, map[string]int) ([]LeadEvent, error)) (*Lead, error)
 	// MemberStats returns the stats ClaimLead would pass, outside a transaction (for assign-mode picks).
 	MemberStats(ctx context.Context, ownerID string, leadID int64, dayStart time.Time) (MemberStats, error)
 	// AssignmentCounts returns how many leads each member was given in the pool since t.

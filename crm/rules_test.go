@@ -134,7 +134,7 @@ func TestTimers(t *testing.T) {
 		}
 	}
 	want(TimerUnclaimed, t0.Add(5*time.Minute))
-	e, _ := fire(l, p, Timer{TimerUnclaimed, 0, t0.Add(5 * time.Minute)}, t0.Add(5*time.Minute))
+	e := fire(l, p, Timer{TimerUnclaimed, 0, t0.Add(5 * time.Minute)}, t0.Add(5*time.Minute))
 	if len(e) != 1 || e[0].Kind != EventReminded || !e[0].Notify || e[0].Data["action"] != "remind_pool" {
 		t.Fatalf("fired %+v", e)
 	}
@@ -167,7 +167,7 @@ func TestTimers(t *testing.T) {
 	l.FollowUpAt = time.Time{}
 	l.WarnedAt = claim.Add(29 * 24 * time.Hour)
 	want(TimerRecycle, claim.Add(30*24*time.Hour))
-	e, _ = fire(l, p, Timer{Kind: TimerRecycle}, claim.Add(30*24*time.Hour))
+	e = fire(l, p, Timer{Kind: TimerRecycle}, claim.Add(30*24*time.Hour))
 	if l.Owned() || l.PrevOwnerID != "ou_a" || l.PoolEpoch != 1 || e[0].Kind != EventRecycled {
 		t.Fatalf("after recycle: %+v %+v", l, e)
 	}

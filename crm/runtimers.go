@@ -15,15 +15,19 @@ const maxStepsPerRun = 10
 // RunTimers fires every timer of the lead that is due now: SLA steps, the follow-up reminder, the
 // pre-recycle warning and the recycle itself. It re-reads the lead, so a stale or duplicated wake-up does
 // nothing, and each step is recorded on the lead in the same write as its timeline entry, so it fires once.
+// An auto_assign step is the exception that proves the rule: it is recorded in the write that assigns the
+// lead (or, when nobody can take it, in the write that escalates to the managers), so a crash in between
+// leaves it due instead of spent.
 func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 	now := s.now()
+	var assign *Timer
 	var assignPool *Pool
 	l, err := s.Leads.MutateLead(ctx, leadID, 0, func(l *Lead) ([]LeadEvent, error) {
 		pool, err := s.pool(l.Pool)
 		if err != nil {
 			return nil, err
 		}
-		assignPool = nil
+		assign, assignPool = nil, nil
 		before := l.NextDueAt
 		var evs []LeadEvent
 		for i := 0; i < maxStepsPerRun; i++ {
@@ -31,11 +35,11 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 			if !ok || t.Due.After(now) {
 				break
 			}
-			e, assign := fire(l, pool, t, now)
-			evs = append(evs, e...)
-			if assign {
-				assignPool = pool
+			if t.Kind == TimerUnclaimed && pool.SLA.Unclaimed[t.Step].Action == ActionAutoAssign {
+				assign, assignPool = &t, pool
+				break
 			}
+			evs = append(evs, fire(l, pool, t, now)...)
 		}
 		Replan(l, pool, s.Settings.BusinessHours)
 		if len(evs) == 0 && l.NextDueAt.Equal(before) {
@@ -43,18 +47,53 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 		}
 		return evs, nil
 	})
-	if errors.Is(err, errNothingDue) {
+	switch {
+	case errors.Is(err, errNothingDue):
+	case err != nil:
+		return fmt.Errorf("run timers for lead %d: %w", leadID, err)
+	default:
+		s.afterWrite(ctx, l)
+	}
+	if assign != nil {
+		return s.autoAssignStep(ctx, leadID, assignPool, *assign, now)
+	}
+	return nil
+}
+
+// autoAssignStep applies a due auto_assign step: the lead goes to the next member in rotation with the
+// step recorded in the same write; when nobody can take it, the step escalates to the pool's managers
+// instead. Either way the step is spent only together with what it did.
+func (s *Service) autoAssignStep(ctx context.Context, leadID int64, pool *Pool, t Timer, now time.Time) error {
+	still := func(l *Lead) error {
+		if l.Owned() || !l.Open() || l.SLAStep != t.Step {
+			return errNothingDue // claimed, closed or already stepped meanwhile
+		}
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("run timers for lead %d: %w", leadID, err)
-	}
-	if assignPool != nil && !l.Owned() {
-		if out, err := s.autoAssign(ctx, l, assignPool, "", now); err != nil {
-			s.logger().Warn("auto-assign on SLA breach", "lead_id", l.ID, "error", err)
-		} else if out != nil {
-			l = out
+	kv := stepData(t, pool.SLA.Unclaimed[t.Step])
+	l, err := s.autoAssign(ctx, leadID, pool, "", now, func(l *Lead) ([]LeadEvent, error) {
+		if err := still(l); err != nil {
+			return nil, err
 		}
+		return []LeadEvent{NewEvent(EventEscalated, "", now, kv...)}, nil
+	})
+	if errors.Is(err, errNobodyFree) {
+		l, err = s.Leads.MutateLead(ctx, leadID, 0, func(l *Lead) ([]LeadEvent, error) {
+			if err := still(l); err != nil {
+				return nil, err
+			}
+			l.SLAStep++
+			Replan(l, pool, s.Settings.BusinessHours)
+			e := NewEvent(EventEscalated, "", now, append(kv, "unassigned", "true")...)
+			e.Notify = true
+			return []LeadEvent{e}, nil
+		})
+	}
+	switch {
+	case errors.Is(err, errNothingDue) || ErrorCode(err) == ECONFLICT:
+		return nil
+	case err != nil:
+		return fmt.Errorf("auto-assign lead %d: %w", leadID, err) // the step stays due: the task retries
 	}
 	s.afterWrite(ctx, l)
 	return nil
@@ -63,9 +102,15 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 // errNothingDue aborts a timer run that found nothing to do, so no revision is spent on it.
 var errNothingDue = &Error{Code: ECONFLICT, Message: "nothing due"}
 
-// fire applies one due timer to the lead and returns its timeline entries; assign reports that the pool
-// should now auto-assign the lead.
-func fire(l *Lead, p *Pool, t Timer, now time.Time) (evs []LeadEvent, assign bool) {
+// stepData is the timeline data of an SLA step.
+func stepData(t Timer, st SLAStep) []string {
+	return []string{"clock", string(t.Kind), "step", strconv.Itoa(t.Step), "action", string(st.Action),
+		"after", FormatDuration(st.After), "due", t.Due.UTC().Format(time.RFC3339)}
+}
+
+// fire applies one due timer to the lead and returns its timeline entries. Unclaimed auto_assign steps
+// are not fired here (see autoAssignStep); one on the first-contact ladder escalates.
+func fire(l *Lead, p *Pool, t Timer, now time.Time) []LeadEvent {
 	switch t.Kind {
 	case TimerUnclaimed, TimerFirstContact:
 		steps := p.SLA.Unclaimed
@@ -74,35 +119,32 @@ func fire(l *Lead, p *Pool, t Timer, now time.Time) (evs []LeadEvent, assign boo
 		}
 		st := steps[t.Step]
 		l.SLAStep++
-		kv := []string{"clock", string(t.Kind), "step", strconv.Itoa(t.Step), "action", string(st.Action),
-			"after", FormatDuration(st.After), "due", t.Due.UTC().Format(time.RFC3339)}
+		kv := stepData(t, st)
 		var e LeadEvent
 		switch st.Action {
 		case ActionRemindPool, ActionRemindOwner:
 			e = NewEvent(EventReminded, "", now, kv...)
-		case ActionAutoAssign:
-			return []LeadEvent{NewEvent(EventEscalated, "", now, kv...)}, true
-		default: // escalate, urgent
+		default: // escalate, urgent, auto_assign of an owned lead
 			e = NewEvent(EventEscalated, "", now, kv...)
 		}
 		e.Notify = true
-		return []LeadEvent{e}, false
+		return []LeadEvent{e}
 	case TimerFollowUp:
 		e := NewEvent(EventFollowUpDue, "", now, "due", l.FollowUpAt.UTC().Format(time.RFC3339))
 		e.Notify = true
 		l.FollowUpAt = time.Time{}
-		return []LeadEvent{e}, false
+		return []LeadEvent{e}
 	case TimerWarn:
 		e := NewEvent(EventWarned, "", now, "deadline", l.ProtectedUntil.UTC().Format(time.RFC3339))
 		e.Notify = true
 		l.WarnedAt = now
-		return []LeadEvent{e}, false
+		return []LeadEvent{e}
 	case TimerRecycle:
 		prev := l.OwnerID
 		ReturnToPool(l, now)
 		e := NewEvent(EventRecycled, "", now, "prev_owner", prev)
 		e.Notify = true
-		return []LeadEvent{e}, false
+		return []LeadEvent{e}
 	}
-	return nil, false
+	return nil
 }

@@ -14,6 +14,7 @@ type Service struct {
 	Insights  InsightStore // ops insights; nil leaves cards without them
 	Digests   DigestStore  // digest and feedback figures; nil turns the roll-ups off
 	Privacy   PrivacyStore // personal-data export and erasure
+	Marks     Marks        // remembers buzzes already sent; nil buzzes on every delivery attempt
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler
@@ -23,6 +24,7 @@ type Service struct {
 	Logger    *slog.Logger
 
 	claims claimFlights
+	full   poolFull
 }
 
 func (s *Service) now() time.Time {
@@ -31,6 +33,10 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Clock is the service's current time (the injected clock in tests), for adapters that interpret input
+// relative to now.
+func (s *Service) Clock() time.Time { return s.now() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger != nil {

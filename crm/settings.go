@@ -38,17 +38,20 @@ const (
 
 // Pool is a lead pool (公海池) and its rules.
 type Pool struct {
-	Key        string
-	Name       string
-	ChatID     string
-	Mode       PoolMode
-	Managers   []string       // open_ids
-	Members    []string       // open_ids; empty means the members of ChatID
-	Weights    map[string]int // assign mode: relative share per member, default 1
-	Limits     Limits
-	Cooldown   time.Duration // how long a previous owner must wait to claim the same lead again
-	Protection Protection
-	SLA        SLA
+	Key      string
+	Name     string
+	ChatID   string
+	Mode     PoolMode
+	Managers []string // open_ids
+	Members  []string // open_ids; empty means the members of ChatID (managers excepted)
+	// ManagersCanClaim lets managers who are not members claim leads (and be handed them); off by default,
+	// so a manager's tap on a pool card does not take a lead from the reps.
+	ManagersCanClaim bool
+	Weights          map[string]int // assign mode: relative share per member, default 1
+	Limits           Limits
+	Cooldown         time.Duration // how long a previous owner must wait to claim the same lead again
+	Protection       Protection
+	SLA              SLA
 }
 
 // Limits cap what one member may hold. Zero means no cap.

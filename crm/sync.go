@@ -196,7 +196,7 @@ func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadE
 				return err
 			}
 			if e.Data["action"] == string(ActionUrgent) {
-				if err := s.Messenger.Urgent(ctx, id, []string{m}); err != nil {
+				if err := s.buzzOnce(ctx, e.ID, id, m); err != nil {
 					return err
 				}
 			}

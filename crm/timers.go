@@ -29,13 +29,13 @@ func PendingTimers(l *Lead, p *Pool, bh *BusinessHours) []Timer {
 	}
 	var ts []Timer
 	if !l.Owned() {
-		if l.SLAStep < len(p.SLA.Unclaimed) && !l.PooledAt.IsZero() {
-			ts = append(ts, Timer{TimerUnclaimed, l.SLAStep, bh.Add(l.PooledAt, p.SLA.Unclaimed[l.SLAStep].After)})
+		if from := slaFrom(l); l.SLAStep < len(p.SLA.Unclaimed) && !from.IsZero() {
+			ts = append(ts, Timer{TimerUnclaimed, l.SLAStep, bh.Add(from, p.SLA.Unclaimed[l.SLAStep].After)})
 		}
 		return ts
 	}
-	if l.FirstContactAt.IsZero() && l.SLAStep < len(p.SLA.FirstContact) && !l.ClaimedAt.IsZero() {
-		ts = append(ts, Timer{TimerFirstContact, l.SLAStep, bh.Add(l.ClaimedAt, p.SLA.FirstContact[l.SLAStep].After)})
+	if from := slaFrom(l); l.FirstContactAt.IsZero() && l.SLAStep < len(p.SLA.FirstContact) && !from.IsZero() {
+		ts = append(ts, Timer{TimerFirstContact, l.SLAStep, bh.Add(from, p.SLA.FirstContact[l.SLAStep].After)})
 	}
 	if !l.FollowUpAt.IsZero() {
 		ts = append(ts, Timer{Kind: TimerFollowUp, Due: l.FollowUpAt})
@@ -47,6 +47,19 @@ func PendingTimers(l *Lead, p *Pool, bh *BusinessHours) []Timer {
 		ts = append(ts, Timer{Kind: TimerRecycle, Due: l.ProtectedUntil})
 	}
 	return ts
+}
+
+// slaFrom is where the lead's current SLA ladder counts from. Leads written before the anchor had its own
+// column fall back to the facts it used to be read from.
+func slaFrom(l *Lead) time.Time {
+	switch {
+	case !l.SLAFrom.IsZero():
+		return l.SLAFrom
+	case l.Owned():
+		return l.ClaimedAt
+	default:
+		return l.PooledAt
+	}
 }
 
 // NextTimer returns the earliest pending timer. Ties go to the order PendingTimers lists them, so a warning
@@ -113,7 +126,7 @@ func ReturnToPool(l *Lead, now time.Time) {
 	l.ReleasedAt = now
 	l.PooledAt = now
 	l.PoolEpoch++
-	l.SLAStep = 0
+	l.SLAFrom, l.SLAStep = now, 0
 	l.ClaimedAt, l.FirstContactAt, l.ProtectedUntil, l.WarnedAt, l.FollowUpAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 }
 
@@ -122,7 +135,7 @@ func TakeOwnership(l *Lead, p *Pool, owner string, now time.Time) {
 	l.OwnerID = owner
 	l.ClaimedAt = now
 	l.FirstContactAt = time.Time{}
-	l.SLAStep = 0
+	l.SLAFrom, l.SLAStep = now, 0
 	l.LastActivityAt = now
 	Protect(l, p, now)
 }

@@ -17,7 +17,7 @@ type WorkUpdate struct {
 
 // Save applies a work update from the owner (or a manager): stage move, note, follow-up date. Any of them
 // counts as activity: the first-contact clock stops and protection is extended.
-func (s *Service) Save(ctx context.Context, leadID, rev int64, actor string, u WorkUpdate) (*Lead, error) {
+func (s *Service) Save(ctx context.Context, leadID int64, pre Expect, actor string, u WorkUpdate) (*Lead, error) {
 	note, err := cleanText("note", u.Note, maxNote, true)
 	if err != nil {
 		return nil, err
@@ -32,7 +32,11 @@ func (s *Service) Save(ctx context.Context, leadID, rev int64, actor string, u W
 	if u.Stage.Closed() {
 		return nil, Bilingual(EINVALID, "赢单或输单请使用「结单」表单", "Use the close form to mark a lead won or lost")
 	}
-	return s.work(ctx, leadID, rev, actor, "save", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	facts := FactOwner
+	if u.Stage != "" {
+		facts |= FactStage // the stage list was drawn for the stage the card showed
+	}
+	return s.work(ctx, leadID, pre, facts, actor, "save", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		var evs []LeadEvent
 		if u.Stage != "" && u.Stage != l.Stage {
 			if err := CheckMove(l.Stage, u.Stage); err != nil {
@@ -57,7 +61,7 @@ func (s *Service) Save(ctx context.Context, leadID, rev int64, actor string, u W
 }
 
 // Close marks the lead won (with an optional deal value) or lost (with a reason).
-func (s *Service) Close(ctx context.Context, leadID, rev int64, actor string, won bool, reason string, value int64) (*Lead, error) {
+func (s *Service) Close(ctx context.Context, leadID int64, pre Expect, actor string, won bool, reason string, value int64) (*Lead, error) {
 	if !won && !contains(LostReasons, reason) {
 		return nil, &Error{Code: EINVALID, Field: "lost_reason", ZH: "请选择输单原因", Message: "Pick a reason for losing the lead"}
 	}
@@ -69,7 +73,7 @@ func (s *Service) Close(ctx context.Context, leadID, rev int64, actor string, wo
 	if won {
 		to = StageWon
 	}
-	return s.work(ctx, leadID, rev, actor, "close", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner|FactStage, actor, "close", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		if err := CheckMove(l.Stage, to); err != nil {
 			return nil, err
 		}
@@ -80,9 +84,8 @@ func (s *Service) Close(ctx context.Context, leadID, rev int64, actor string, wo
 		} else {
 			l.LostReason = reason
 		}
-		if l.FirstContactAt.IsZero() {
-			l.FirstContactAt = now
-		}
+		// Closing is not a first contact: FirstContactAt stays a recorded fact (or stays empty), so the
+		// digest's first-contact figures count only real contacts.
 		l.LastActivityAt = now
 		return []LeadEvent{NewEvent(EventStageChanged, actor, now, "from", string(from), "to", string(to),
 			"reason", reason, "value", strconv.FormatInt(value, 10))}, nil
@@ -90,20 +93,20 @@ func (s *Service) Close(ctx context.Context, leadID, rev int64, actor string, wo
 }
 
 // Feedback records the owner's verdict on the lead's quality, for ops.
-func (s *Service) Feedback(ctx context.Context, leadID, rev int64, actor string, q Quality) (*Lead, error) {
+func (s *Service) Feedback(ctx context.Context, leadID int64, pre Expect, actor string, q Quality) (*Lead, error) {
 	if !contains(qualityStrings(), string(q)) {
 		return nil, &Error{Code: EINVALID, Field: "quality", ZH: "未知的线索质量选项", Message: "Unknown lead-quality option"}
 	}
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "feedback", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner, actor, "feedback", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		return []LeadEvent{NewEvent(EventFeedback, actor, now, "quality", string(q), "source", l.Source, "campaign", l.Campaign)}, nil
 	})
 }
 
 // Release hands the lead back to the pool; the releasing owner enters the pool's cooldown for it.
-func (s *Service) Release(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
+func (s *Service) Release(ctx context.Context, leadID int64, pre Expect, actor string) (*Lead, error) {
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "release", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner, actor, "release", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		if !l.Owned() {
 			return nil, Bilingual(ECONFLICT, "该线索已在公海池中", "The lead is already in the pool")
 		}
@@ -114,9 +117,9 @@ func (s *Service) Release(ctx context.Context, leadID, rev int64, actor string) 
 }
 
 // FollowUpDone clears a due follow-up reminder.
-func (s *Service) FollowUpDone(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
+func (s *Service) FollowUpDone(ctx context.Context, leadID int64, pre Expect, actor string) (*Lead, error) {
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "followup_done", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner|FactFollowUp, actor, "followup_done", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		l.FollowUpAt = time.Time{}
 		Touched(l, pool, now)
 		return []LeadEvent{NewEvent(EventNote, actor, now, "text", "", "followup", "done")}, nil
@@ -124,12 +127,12 @@ func (s *Service) FollowUpDone(ctx context.Context, leadID, rev int64, actor str
 }
 
 // Snooze sets the follow-up reminder again, d from now.
-func (s *Service) Snooze(ctx context.Context, leadID, rev int64, actor string, d time.Duration) (*Lead, error) {
+func (s *Service) Snooze(ctx context.Context, leadID int64, pre Expect, actor string, d time.Duration) (*Lead, error) {
 	if d < time.Minute || d > 30*24*time.Hour {
 		return nil, &Error{Code: EINVALID, Field: "snooze", ZH: "稍后提醒的时间无效", Message: "Invalid snooze duration"}
 	}
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "snooze", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner|FactFollowUp, actor, "snooze", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		l.FollowUpAt = now.Add(d)
 		return []LeadEvent{NewEvent(EventFollowUpSet, actor, now, "at", l.FollowUpAt.UTC().Format(time.RFC3339), "snooze", d.String())}, nil
 	})
@@ -137,29 +140,29 @@ func (s *Service) Snooze(ctx context.Context, leadID, rev int64, actor string, d
 
 // Extend is a manager's answer to an escalation: the SLA ladder restarts from now and an owned lead's
 // protection is extended by the pool's activity extension.
-func (s *Service) Extend(ctx context.Context, leadID, rev int64, actor string) (*Lead, error) {
+func (s *Service) Extend(ctx context.Context, leadID int64, pre Expect, actor string) (*Lead, error) {
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "extend", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner|FactSLA, actor, "extend", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		if err := canManage(pool, actor); err != nil {
 			return nil, err
 		}
+		// The ladder restarts from its own anchor: ClaimedAt and PooledAt are facts the digest measures
+		// (claim wait, time to first contact) and must not move because a manager granted more time.
+		l.SLAFrom, l.SLAStep = now, 0
 		if l.Owned() {
-			l.ClaimedAt, l.SLAStep = now, 0
 			if !l.ProtectedUntil.IsZero() && pool.Protection.ExtendOnActivity > 0 {
 				l.ProtectedUntil = maxTime(l.ProtectedUntil, now.Add(pool.Protection.ExtendOnActivity))
 				l.WarnedAt = time.Time{}
 			}
-		} else {
-			l.PooledAt, l.SLAStep = now, 0
 		}
 		return []LeadEvent{NewEvent(EventExtended, actor, now)}, nil
 	})
 }
 
 // SetLocked locks or unlocks a lead against auto-recycling; managers only.
-func (s *Service) SetLocked(ctx context.Context, leadID, rev int64, actor string, locked bool) (*Lead, error) {
+func (s *Service) SetLocked(ctx context.Context, leadID int64, pre Expect, actor string, locked bool) (*Lead, error) {
 	now := s.now()
-	return s.work(ctx, leadID, rev, actor, "lock", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
+	return s.work(ctx, leadID, pre, FactOwner, actor, "lock", func(l *Lead, pool *Pool) ([]LeadEvent, error) {
 		if err := canManage(pool, actor); err != nil {
 			return nil, err
 		}
@@ -168,9 +171,13 @@ func (s *Service) SetLocked(ctx context.Context, leadID, rev int64, actor string
 	})
 }
 
-// work runs a revision-checked update of an open lead by its owner or a pool manager.
-func (s *Service) work(ctx context.Context, leadID, rev int64, actor, op string, fn func(*Lead, *Pool) ([]LeadEvent, error)) (*Lead, error) {
-	l, err := s.Leads.MutateLead(ctx, leadID, rev, func(l *Lead) ([]LeadEvent, error) {
+// work runs an update of an open lead by its owner or a pool manager, provided the facts of the card's
+// precondition it depends on still hold (or, for a card written before preconditions, its revision).
+func (s *Service) work(ctx context.Context, leadID int64, pre Expect, facts Fact, actor, op string, fn func(*Lead, *Pool) ([]LeadEvent, error)) (*Lead, error) {
+	l, err := s.Leads.MutateLead(ctx, leadID, pre.rev(), func(l *Lead) ([]LeadEvent, error) {
+		if err := pre.check(l, facts); err != nil {
+			return nil, err
+		}
 		pool, err := s.pool(l.Pool)
 		if err != nil {
 			return nil, err
@@ -189,7 +196,7 @@ func (s *Service) work(ctx context.Context, leadID, rev int64, actor, op string,
 		return evs, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s lead %d: %w", op, leadID, err)
+		return nil, fmt.Errorf("%s lead %d: %w", op, leadID, s.nameStale(ctx, err))
 	}
 	s.afterWrite(ctx, l)
 	return l, nil

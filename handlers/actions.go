@@ -49,10 +49,10 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 	s, actor := h.Service, a.OperatorOpenID
 	switch act.Op {
 	case cards.OpClaim:
-		l, err := s.Claim(ctx, act.Lead, act.Rev, actor)
+		l, err := s.Claim(ctx, act.Lead, act.Expect(), actor)
 		return l, poolCard, err
 	case cards.OpSave, cards.OpNote:
-		u, err := workUpdate(a)
+		u, err := workUpdate(a, h.Service.Settings.Location, h.Service.Clock())
 		if err != nil {
 			return nil, ownerCard, err
 		}
@@ -60,66 +60,60 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		if act.Op == cards.OpNote {
 			kind = noCard // note forms live on reminder cards
 		}
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, u)
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, u)
 		return l, kind, err
 	case cards.OpStage:
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
 		return l, ownerCard, err
 	case cards.OpFollowUp:
-		at, err := parsePickerTime(a.Option, h.Service.Settings.Location)
+		at, err := parsePickerTime(a.Option, h.Service.Settings.Location, h.Service.Clock())
 		if err != nil {
 			return nil, ownerCard, err
 		}
-		l, err := s.Save(ctx, act.Lead, act.Rev, actor, crm.WorkUpdate{FollowUp: at})
+		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{FollowUp: at})
 		return l, ownerCard, err
 	case cards.OpClose, cards.OpWon, cards.OpLost:
 		won, reason, amount, err := closeForm(a, act.Op)
 		if err != nil {
 			return nil, ownerCard, err
 		}
-		l, err := s.Close(ctx, act.Lead, act.Rev, actor, won, reason, amount)
+		l, err := s.Close(ctx, act.Lead, act.Expect(), actor, won, reason, amount)
 		return l, ownerCard, err
 	case cards.OpFeedback:
 		q := a.Option
 		if q == "" {
 			q = act.Args["quality"]
 		}
-		l, err := s.Feedback(ctx, act.Lead, act.Rev, actor, crm.Quality(q))
+		l, err := s.Feedback(ctx, act.Lead, act.Expect(), actor, crm.Quality(q))
 		return l, ownerCard, err
 	case cards.OpRelease:
-		l, err := s.Release(ctx, act.Lead, act.Rev, actor)
+		l, err := s.Release(ctx, act.Lead, act.Expect(), actor)
 		return l, ownerCard, err
 	case cards.OpReassign, cards.OpClaimFor:
 		to := firstNonEmpty(a.Option, act.Args["to"], formString(a.FormValue, "to"))
 		if to == "" {
 			return nil, noCard, &crm.Error{Code: crm.EINVALID, Field: "to", ZH: "请选择接手的同事", Message: "Pick who should take the lead"}
 		}
-		l, err := s.Reassign(ctx, act.Lead, 0, actor, to)
+		l, err := s.Reassign(ctx, act.Lead, act.Expect(), actor, to)
 		return l, noCard, err
 	case cards.OpExtend:
-		l, err := s.Extend(ctx, act.Lead, 0, actor)
+		l, err := s.Extend(ctx, act.Lead, act.Expect(), actor)
 		return l, noCard, err
 	case cards.OpLock:
-		l, err := s.SetLocked(ctx, act.Lead, 0, actor, act.Args["locked"] != "false")
+		l, err := s.SetLocked(ctx, act.Lead, act.Expect(), actor, act.Args["locked"] != "false")
 		return l, noCard, err
 	case cards.OpFollowUpDone:
-		l, err := s.FollowUpDone(ctx, act.Lead, 0, actor)
+		l, err := s.FollowUpDone(ctx, act.Lead, act.Expect(), actor)
 		return l, noCard, err
 	case cards.OpSnooze:
 		d := time.Hour
 		if act.Args["snooze"] == "1d" {
 			d = 24 * time.Hour
 		}
-		l, err := s.Snooze(ctx, act.Lead, 0, actor, d)
+		l, err := s.Snooze(ctx, act.Lead, act.Expect(), actor, d)
 		return l, noCard, err
 	case cards.OpOpen:
-		l, err := s.Leads.Lead(ctx, act.Lead)
-		if err == nil && l.OwnerID != actor {
-			err = crm.Bilingual(crm.EFORBIDDEN, "只有认领人可以打开该线索", "Only the owner can open this lead")
-		}
-		if err == nil {
-			err = s.Scheduler.SyncLead(ctx, l.ID, l.Rev)
-		}
+		l, err := s.Reopen(ctx, act.Lead, actor)
 		return l, noCard, err
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
@@ -154,6 +148,14 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 	if code == crm.ECONFLICT || code == crm.ELIMIT || code == crm.EFORBIDDEN {
 		resp.Toast.Type = "warning"
 	}
+	var st *crm.StaleError
+	errors.As(err, &st)
+	if code == crm.ECONFLICT && kind == noCard && act.Lead > 0 && st != nil {
+		// A reminder or an escalation whose precondition moved on: it becomes the lead as it stands now
+		// (masked, as event cards are), so the person sees what changed instead of a button that lies.
+		resp.Card = h.renderLead(ctx, st.Lead, poolCard)
+		return resp
+	}
 	if code == crm.ECONFLICT && kind != noCard && act.Lead > 0 {
 		// Domain refusals come with their own bilingual words; a bare conflict is the store saying the
 		// revision moved under the card.
@@ -165,6 +167,10 @@ func (h *Lark) refused(ctx context.Context, a bot.CardAction, act cards.Action, 
 		if lost := (*crm.LostClaimError)(nil); errors.As(err, &lost) {
 			l = lost.Lead
 			resp.Card = h.renderLead(ctx, l, kind)
+		} else if st != nil {
+			l = st.Lead
+			resp.Card = h.renderLead(ctx, l, kind)
+			return resp // its toast already says what changed
 		} else {
 			resp.Card, l = h.render(ctx, act.Lead, kind)
 		}
@@ -263,10 +269,10 @@ func doneText(op string, l *crm.Lead) (zh, en string) {
 }
 
 // workUpdate reads the owner card's work form (or a reminder's note form).
-func workUpdate(a bot.CardAction) (crm.WorkUpdate, error) {
+func workUpdate(a bot.CardAction, loc *time.Location, now time.Time) (crm.WorkUpdate, error) {
 	u := crm.WorkUpdate{Stage: crm.Stage(formString(a.FormValue, "stage")), Note: formString(a.FormValue, "note")}
 	if s := formString(a.FormValue, "followup"); s != "" {
-		at, err := parsePickerTime(s, nil)
+		at, err := parsePickerTime(s, loc, now)
 		if err != nil {
 			return u, err
 		}
@@ -301,31 +307,41 @@ func closeForm(a bot.CardAction, op string) (won bool, reason string, amount int
 	return won, reason, amount, nil
 }
 
-// parsePickerTime reads Lark's date and datetime picker values ("2026-12-01 +0800", "2026-12-01 15:30 +0800").
-// A date alone means 09:00 on that day, when reps start calling.
-func parsePickerTime(s string, loc *time.Location) (time.Time, error) {
+// parsePickerTime reads Lark's date-time and date picker values ("2026-12-01 15:30 +0800", "2026-12-01 +0800").
+// A value without an offset is read in the configured time zone loc, never the server's. A date alone
+// (a date_picker on a card drawn before the owner card had date and time) means 09:00 that day, when reps
+// start calling; on the day itself, once 09:00 has passed, it means an hour from now, so "today" is still
+// a follow-up later today.
+func parsePickerTime(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if loc == nil {
+		loc = time.UTC
+	}
 	for _, layout := range []string{"2006-01-02 15:04 -0700", "2006-01-02 15:04:05 -0700", time.RFC3339} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	if loc == nil {
-		loc = time.Local
-	}
-	for _, layout := range []string{"2006-01-02 -0700", "2006-01-02"} {
-		var t time.Time
-		var err error
-		if layout == "2006-01-02" {
-			t, err = time.ParseInLocation(layout, s, loc)
-		} else {
-			t, err = time.Parse(layout, s)
-		}
-		if err == nil {
-			return t.Add(9 * time.Hour), nil
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
 		}
 	}
-	return time.Time{}, &crm.Error{Code: crm.EINVALID, Field: "followup", ZH: "跟进时间格式不正确", Message: "The follow-up date is not a date"}
+	var day time.Time
+	if t, err := time.Parse("2006-01-02 -0700", s); err == nil {
+		day = t
+	} else if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		day = t
+	} else {
+		return time.Time{}, &crm.Error{Code: crm.EINVALID, Field: "followup", ZH: "跟进时间格式不正确", Message: "The follow-up time is not a date and time"}
+	}
+	at := day.Add(9 * time.Hour)
+	if y, m, d := day.Date(); !at.After(now) {
+		if ny, nm, nd := now.In(day.Location()).Date(); ny == y && nm == m && nd == d {
+			return now.Add(time.Hour).Truncate(time.Minute), nil
+		}
+	}
+	return at, nil
 }
 
 func formString(form map[string]any, key string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,7 +24,9 @@ func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayS
 	fn func(*crm.Lead, crm.MemberStats) ([]crm.LeadEvent, error)) (*crm.Lead, error) {
 	var out *crm.Lead
 	var fnErr error
-	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
+	// With rev 0 the caller checks the lead's state, not its revision: a write that slipped in between the
+	// read and the conditional update (an SLA step, a touch) is answered by reading again.
+	err := db.inTx(ctx, txRetry{stale: rev == 0}, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: in a race every tap reads the same revision, and the conditional write lets one
 		// through while the others wake together and fail, instead of queueing on the row one by one.
 		// The member's claim lock comes with the read (one round trip); the stats below are read under
@@ -105,11 +108,15 @@ func memberStats(ctx context.Context, idb bun.IDB, ownerID string, leadID int64,
 
 // AssignmentCounts returns how many leads each member gained in the pool since t, by claim or assignment.
 func (db *DB) AssignmentCounts(ctx context.Context, pool string, since time.Time) (map[string]int, error) {
+	return assignmentCounts(ctx, db.rd, pool, since)
+}
+
+func assignmentCounts(ctx context.Context, idb bun.IDB, pool string, since time.Time) (map[string]int, error) {
 	var rows []struct {
 		ToOwner string `bun:"to_owner"`
 		N       int    `bun:"n"`
 	}
-	err := db.rd.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("to_owner").ColumnExpr("count(*) AS n").
+	err := idb.NewSelect().Model((*ownerRow)(nil)).ColumnExpr("to_owner").ColumnExpr("count(*) AS n").
 		Where("pool = ?", pool).Where("to_owner IS NOT NULL").Where("at >= ?", utc(since)).
 		Group("to_owner").Scan(ctx, &rows)
 	if err != nil {
@@ -118,6 +125,68 @@ func (db *DB) AssignmentCounts(ctx context.Context, pool string, since time.Time
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
 		out[r.ToOwner] = r.N
+	}
+	return out, nil
+}
+
+// assignLockClass is the first key of the PostgreSQL advisory lock that serialises assignments in one
+// pool (the second key is a hash of the pool key).
+const assignLockClass = 0x62746f
+
+// AssignLead picks and assigns in one transaction, so caps hold however many leads arrive at once. On
+// PostgreSQL it takes the pool's assignment lock and then every member's claim lock, in key order (claims
+// take their member's lock before the lead's row, so the order is the same and cannot deadlock); SQLite
+// runs one writer at a time. fn gets the lead, each member's stats and how many leads each member gained
+// in the pool since since, all read under those locks; it changes the lead and returns its events, or an
+// error that aborts without writing.
+func (db *DB) AssignLead(ctx context.Context, id int64, pool string, members []string, dayStart, since time.Time,
+	fn func(*crm.Lead, map[string]crm.MemberStats, map[string]int) ([]crm.LeadEvent, error)) (*crm.Lead, error) {
+	var out *crm.Lead
+	var fnErr error
+	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
+		if db.pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", assignLockClass, memberLockKey(pool)); err != nil {
+				return fmt.Errorf("lock pool: %w", err)
+			}
+			keys := make([]int32, 0, len(members))
+			for _, m := range members {
+				keys = append(keys, memberLockKey(m))
+			}
+			slices.Sort(keys)
+			for _, k := range slices.Compact(keys) {
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, ?)", claimLockClass, k); err != nil {
+					return fmt.Errorf("lock member: %w", err)
+				}
+			}
+		}
+		old, err := db.selectLead(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		stats := make(map[string]crm.MemberStats, len(members))
+		for _, m := range members {
+			if stats[m], err = memberStats(ctx, tx, m, id, dayStart); err != nil {
+				return err
+			}
+		}
+		counts, err := assignmentCounts(ctx, tx, pool, since)
+		if err != nil {
+			return err
+		}
+		l := leadFromRow(old)
+		events, err := fn(l, stats, counts)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		out, err = db.writeLead(ctx, tx, old, l, events, true)
+		return err
+	})
+	if err != nil {
+		if fnErr != nil && err == fnErr {
+			return nil, err
+		}
+		return nil, fmt.Errorf("assign lead %d: %w", id, mapErr(err, "lead"))
 	}
 	return out, nil
 }

@@ -26,8 +26,9 @@ var errStale = errors.New("storage: lead revision moved")
 
 // conflict is the ECONFLICT a caller sees when a lead changed under it (a stale card, a lost claim race).
 func conflict() error {
-	return crm.Bilingual(crm.ECONFLICT, "线索刚被他人更新，请刷新后重试",
-		"The lead was just changed by someone else; refresh and try again.")
+	// Not "someone else": most writes that move a revision are Baton's own timers.
+	return crm.Bilingual(crm.ECONFLICT, "线索在卡片发出后已有更新，请在最新卡片上重试",
+		"The lead changed since this card was drawn; try again on the current card.")
 }
 
 // mapErr is the one place database errors become crm codes: no row → ENOTFOUND, a unique violation →

@@ -59,6 +59,7 @@ type leadRow struct {
 	Value          int64             `bun:"value,notnull"`
 	PrevOwnerID    string            `bun:"prev_owner_id,nullzero"`
 	ReleasedAt     time.Time         `bun:"released_at,nullzero"`
+	SLAFrom        time.Time         `bun:"sla_from,nullzero"`
 	SLAStep        int               `bun:"sla_step,notnull"`
 	WarnedAt       time.Time         `bun:"warned_at,nullzero"`
 	NextDueAt      time.Time         `bun:"next_due_at,nullzero"`
@@ -77,7 +78,7 @@ var leadWriteColumns = []string{
 	"source", "external_id", "campaign", "utm", "tags", "note", "attributes", "pool", "stage", "is_open",
 	"owner_id", "rev", "locked", "pooled_at", "claimed_at", "first_contact_at", "last_activity_at",
 	"protected_until", "follow_up_at", "closed_at", "lost_reason", "value", "prev_owner_id", "released_at",
-	"sla_step", "warned_at", "next_due_at", "pool_epoch", "updated_at",
+	"sla_from", "sla_step", "warned_at", "next_due_at", "pool_epoch", "updated_at",
 }
 
 type touchRow struct {
@@ -137,7 +138,7 @@ func leadFromRow(r *leadRow) *crm.Lead {
 		FirstContactAt: utc(r.FirstContactAt), LastActivityAt: utc(r.LastActivityAt),
 		ProtectedUntil: utc(r.ProtectedUntil), FollowUpAt: utc(r.FollowUpAt), ClosedAt: utc(r.ClosedAt),
 		LostReason: r.LostReason, Value: r.Value, PrevOwnerID: r.PrevOwnerID, ReleasedAt: utc(r.ReleasedAt),
-		SLAStep: r.SLAStep, WarnedAt: utc(r.WarnedAt), NextDueAt: utc(r.NextDueAt),
+		SLAFrom: utc(r.SLAFrom), SLAStep: r.SLAStep, WarnedAt: utc(r.WarnedAt), NextDueAt: utc(r.NextDueAt),
 		PoolMessageID: r.PoolMessageID, OwnerMessageID: r.OwnerMessageID, PoolEpoch: r.PoolEpoch,
 	}
 }
@@ -151,7 +152,7 @@ func fillLeadRow(r *leadRow, l *crm.Lead) {
 	r.LastActivityAt, r.ProtectedUntil = utc(l.LastActivityAt), utc(l.ProtectedUntil)
 	r.FollowUpAt, r.ClosedAt = utc(l.FollowUpAt), utc(l.ClosedAt)
 	r.LostReason, r.Value, r.PrevOwnerID, r.ReleasedAt = l.LostReason, l.Value, l.PrevOwnerID, utc(l.ReleasedAt)
-	r.SLAStep, r.WarnedAt, r.NextDueAt, r.PoolEpoch = l.SLAStep, utc(l.WarnedAt), utc(l.NextDueAt), l.PoolEpoch
+	r.SLAFrom, r.SLAStep, r.WarnedAt, r.NextDueAt, r.PoolEpoch = utc(l.SLAFrom), l.SLAStep, utc(l.WarnedAt), utc(l.NextDueAt), l.PoolEpoch
 	r.PoolMessageID, r.OwnerMessageID = l.PoolMessageID, l.OwnerMessageID
 }
 

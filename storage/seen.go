@@ -133,3 +133,12 @@ func (db *DB) PurgeSeen(ctx context.Context, now time.Time) (int64, error) {
 	}
 	return n, nil
 }
+
+// Seen reports whether key is recorded and not expired, without recording it.
+func (db *DB) Seen(ctx context.Context, key string) (bool, error) {
+	n, err := db.rd.NewSelect().Model((*seenRow)(nil)).Where("key = ?", key).Where("expires_at > ?", db.nowUTC()).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read seen %s: %w", key, err)
+	}
+	return n > 0, nil
+}

@@ -9,7 +9,7 @@ import (
 )
 
 var poolKeys = []string{"key", "name", "chat_id", "mode", "managers", "members", "weights", "limits",
-	"cooldown", "protection", "sla"}
+	"cooldown", "protection", "sla", "managers_can_claim"}
 
 // Actions allowed on each SLA ladder: nobody owns an unclaimed lead to remind, and a claimed lead is not
 // handed back to the pool by its first-contact ladder (the protection period does that).
@@ -53,6 +53,16 @@ func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
 		}
 		if v, ok := f["members"]; ok {
 			pool.Members = p.openIDs(v.val, v.path)
+		}
+		if v, ok := f["managers_can_claim"]; ok {
+			if s, ok := p.str(v.val, v.path); ok {
+				switch s {
+				case "true", "false":
+					pool.ManagersCanClaim = s == "true"
+				default:
+					p.errorf(v.val, v.path, "%q is not true or false", v.val.Value)
+				}
+			}
 		}
 		if v, ok := f["weights"]; ok {
 			pool.Weights = p.weights(v.val, v.path, pool.Members)
