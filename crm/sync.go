@@ -43,13 +43,6 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	return errNotify
 }
 
-// permanent reports whether a Lark error will not go away by retrying (the message was recalled, is past
-// Lark's 14-day update window, the bot left the chat). Errors that do not say are treated as temporary.
-func permanent(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && !t.Temporary()
-}
-
 // updateOrForget patches a card; when Lark refuses for good, it reports false so the caller posts a fresh
 // card instead of retrying a patch that can never succeed.
 func (s *Service) updateOrForget(ctx context.Context, leadID int64, messageID string, card []byte) (bool, error) {
@@ -150,12 +143,17 @@ func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) 
 	for _, e := range evs {
 		if err := s.deliver(ctx, v, cs, e); err != nil {
 			if !permanent(err) {
+				// A missing scope, a refused card, Lark down: an admin or time fixes it. The task retries with
+				// backoff (and the sweep after that); a notification that keeps failing is shown and told.
+				s.noteFailed(ctx, v, e, err)
 				return fmt.Errorf("deliver %s event %d: %w", e.Kind, e.ID, err)
 			}
-			// Retrying cannot help (the person left, the bot was removed from the chat): record it as
-			// handled so the notifications behind it still go out.
-			s.logger().Warn("notification dropped: lark refused it for good", "lead_id", v.Lead.ID, "event_id", e.ID, "kind", e.Kind, "error", err)
+			// Retrying cannot help (the message was recalled, the bot was removed from the chat, the person
+			// left): record it as handled so the notifications behind it still go out.
+			s.logger().Warn("notification dropped: lark refused it for good", "lead_id", v.Lead.ID, "event_id", e.ID,
+				"kind", e.Kind, "code", failureCode(err), "error", err)
 		}
+		s.noteDelivered(ctx, v, e)
 		if err := s.Leads.MarkNotified(ctx, e.ID, s.now()); err != nil {
 			return err
 		}
@@ -181,23 +179,23 @@ func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadE
 			if cs.PoolMessageID != "" {
 				_, err := s.Messenger.Reply(ctx, cs.PoolMessageID, msg, key("pool"))
 				if !permanent(err) {
-					return err
+					return toChat(v.Pool.ChatID, err)
 				}
 				// The card was recalled: remind the chat without a thread.
 			}
 			_, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, msg, key("pool"))
-			return err
+			return toChat(v.Pool.ChatID, err)
 		}
 		return s.dm(ctx, v.Lead.OwnerID, msg, key)
 	case EventEscalated:
 		for _, m := range v.Pool.Managers {
 			id, err := s.Messenger.Send(ctx, Recipient{OpenID: m}, msg, key(m))
 			if err != nil {
-				return err
+				return toUser(m, err)
 			}
 			if e.Data["action"] == string(ActionUrgent) {
 				if err := s.Messenger.Urgent(ctx, id, []string{m}); err != nil {
-					return err
+					return toUser(m, err)
 				}
 			}
 		}
@@ -214,7 +212,7 @@ func (s *Service) dm(ctx context.Context, openID string, msg Outgoing, key func(
 		return nil
 	}
 	_, err := s.Messenger.Send(ctx, Recipient{OpenID: openID}, msg, key(openID))
-	return err
+	return toUser(openID, err)
 }
 
 func (s *Service) retiredOwnerCard(v LeadView) []byte {

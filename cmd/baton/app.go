@@ -46,6 +46,7 @@ type app struct {
 	lark   *bot.Client
 	world  *sandbox.World
 	svc    *crm.Service
+	failed *jobs.Failures // notifications Lark keeps refusing
 	now    func() time.Time
 	closed []func()
 }
@@ -184,11 +185,12 @@ func (a *app) open(ctx context.Context) error {
 		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log}); err != nil {
 		return err
 	}
+	a.failed = jobs.NewFailures(a.redis, a.now)
 	a.svc = &crm.Service{
 		Leads: a.db, Members: a.db, Privacy: a.db, Messenger: a.lark, Directory: a.lark,
 		Scheduler: jobs.NewScheduler(a.queue, a.log), Renderer: cards.Renderer{},
 		Settings: &a.cfg.Settings, Now: a.now, Logger: a.log,
-		Insights: a.db, Digests: a.db,
+		Insights: a.db, Digests: a.db, Failures: a.failed,
 	}
 	return nil
 }

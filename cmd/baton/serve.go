@@ -48,7 +48,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	defer cancel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	reg.MustRegister(jobs.NewQueueCollector(a.redis))
+	reg.MustRegister(jobs.NewQueueCollector(a.redis), jobs.NewFailuresCollector(a.failed))
 	a.db.WarmUp(ctx)
 
 	var stops []func()
@@ -173,6 +173,8 @@ func (a *app) checks() []handlers.Check {
 		{Name: "database", Required: true, Probe: a.db.Ping},
 		{Name: "redis", Probe: func(ctx context.Context) error { return a.redis.Client.Ping(ctx).Err() }},
 		{Name: "lark", Probe: a.lark.Ping},
+		// Notifications Lark keeps refusing (a missing scope, a refused card): degraded, not unavailable.
+		{Name: "lark_delivery", Probe: a.failed.ReadyProbe(a.svc.AlertAfter)},
 	}
 }
 
