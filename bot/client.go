@@ -41,6 +41,7 @@ type Client struct {
 
 	botMu     sync.Mutex
 	botOpenID string
+	botName   string
 }
 
 var (

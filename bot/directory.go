@@ -144,29 +144,36 @@ func (c *Client) ChatInfo(ctx context.Context, chatID string) (ChatInfo, error) 
 
 // BotOpenID returns the bot's own open_id (to recognise @-mentions of it), cached once known.
 func (c *Client) BotOpenID(ctx context.Context) (string, error) {
+	id, _, err := c.BotInfo(ctx)
+	return id, err
+}
+
+// BotInfo returns the bot's own open_id and app name, cached once known.
+func (c *Client) BotInfo(ctx context.Context) (openID, name string, err error) {
 	c.botMu.Lock()
 	defer c.botMu.Unlock()
 	if c.botOpenID != "" {
-		return c.botOpenID, nil
+		return c.botOpenID, c.botName, nil
 	}
 	// bot/v3/info has no generated method, and its answer sits under "bot", not "data".
 	var out struct {
 		Bot struct {
-			OpenID string `json:"open_id"`
+			OpenID  string `json:"open_id"`
+			AppName string `json:"app_name"`
 		} `json:"bot"`
 	}
-	err := c.do(ctx, call{op: "bot_info", keys: c.rateKeys()},
+	err = c.do(ctx, call{op: "bot_info", keys: c.rateKeys()},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			return c.raw(ctx, http.MethodGet, "/open-apis/bot/v3/info", nil, &out, tok)
 		})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if out.Bot.OpenID == "" {
-		return "", fmt.Errorf("lark bot_info: no open_id in the answer")
+		return "", "", fmt.Errorf("lark bot_info: no open_id in the answer")
 	}
-	c.botOpenID = out.Bot.OpenID
-	return c.botOpenID, nil
+	c.botOpenID, c.botName = out.Bot.OpenID, out.Bot.AppName
+	return c.botOpenID, c.botName, nil
 }
 
 // Ping checks that Lark accepts the app's credentials (a cached token counts), for readiness probes.

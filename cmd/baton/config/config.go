@@ -40,6 +40,7 @@ type Lark struct {
 	EncryptKey        string
 	BaseURL           string // https://open.feishu.cn, https://open.larksuite.com, or the emulator
 	EventMode         string // EventModeWebhook or EventModeWebSocket
+	BotName           string // LARK_BOT_NAME: @-mentions by this name count until Lark reports the bot's open_id
 }
 
 // Roles a process can take (BATON_ROLES).

@@ -29,6 +29,7 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 			EncryptKey:        env("LARK_ENCRYPT_KEY"),
 			BaseURL:           strings.TrimRight(env("LARK_BASE_URL"), "/"),
 			EventMode:         env("LARK_EVENT_MODE"),
+			BotName:           strings.TrimSpace(env("LARK_BOT_NAME")),
 		},
 	}
 	if msg := checkListenAddr(c.HTTPAddr); msg != "" {
