@@ -90,7 +90,7 @@ type IntakeConfig struct {
 	Dedup             Deduper // nil: no deduplication (tests only)
 	Logger            *slog.Logger
 	Now               func() time.Time
-	MaxBody           int64  // request body cap; 1 MiB when zero
+	MaxBody           int64     // request body cap; 1 MiB when zero
 	BotOpenID         string    // to recognise @-mentions of the bot, when Bot is nil
 	Bot               *Identity // who the bot is; may learn its open_id later (Client.LearnIdentity)
 }
