@@ -209,12 +209,13 @@ func transport() *http.Transport {
 	return t
 }
 
-// rateKeys returns the app-wide limits plus the given per-target ones.
-func (c *Client) rateKeys(extra ...rateKey) []rateKey {
+// rateKeys returns the limits of one API (op: "send", "reply", "patch", …; Lark counts each API on its own)
+// plus the given per-target ones.
+func (c *Client) rateKeys(op string, extra ...rateKey) []rateKey {
 	l := c.cfg.Limits
 	keys := []rateKey{
-		{name: "app:s", interval: every(l.AppPerSecond), burst: 1},
-		{name: "app:m", interval: time.Duration(float64(time.Minute) / l.AppPerMinute), burst: l.AppMinuteBurst},
+		{name: "api:" + op + ":s", interval: every(l.APIPerSecond), burst: 1},
+		{name: "api:" + op + ":m", interval: time.Duration(float64(time.Minute) / l.APIPerMinute), burst: l.APIMinuteBurst},
 	}
 	return append(keys, extra...)
 }

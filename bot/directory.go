@@ -28,7 +28,7 @@ func (c *Client) UserName(ctx context.Context, openID string) (string, error) {
 func (c *Client) fetchUserName(ctx context.Context, openID string) (string, error) {
 	req := larkcontact.NewGetUserReqBuilder().UserId(openID).UserIdType("open_id").Build()
 	var name string
-	err := c.do(ctx, call{op: "user", keys: c.rateKeys(), attrs: []any{"open_id", openID}},
+	err := c.do(ctx, call{op: "user", keys: c.rateKeys("user"), attrs: []any{"open_id", openID}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.contact.User.Get(ctx, req, tok)
 			if err != nil {
@@ -70,7 +70,7 @@ func (c *Client) fetchChatMembers(ctx context.Context, chatID string) ([]string,
 		}
 		req := b.Build()
 		var more bool
-		err := c.do(ctx, call{op: "chat_members", keys: c.rateKeys(), attrs: []any{"chat_id", chatID, "page", page}},
+		err := c.do(ctx, call{op: "chat_members", keys: c.rateKeys("chat_members"), attrs: []any{"chat_id", chatID, "page", page}},
 			func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 				r, err := c.im.ChatMembers.Get(ctx, req, tok)
 				if err != nil {
@@ -118,7 +118,7 @@ type ChatInfo struct {
 func (c *Client) ChatInfo(ctx context.Context, chatID string) (ChatInfo, error) {
 	req := larkim.NewGetChatReqBuilder().ChatId(chatID).UserIdType("open_id").Build()
 	info := ChatInfo{ChatID: chatID}
-	err := c.do(ctx, call{op: "chat", keys: c.rateKeys(), attrs: []any{"chat_id", chatID}},
+	err := c.do(ctx, call{op: "chat", keys: c.rateKeys("chat"), attrs: []any{"chat_id", chatID}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.im.Chat.Get(ctx, req, tok)
 			if err != nil {
@@ -162,7 +162,7 @@ func (c *Client) BotInfo(ctx context.Context) (openID, name string, err error) {
 			AppName string `json:"app_name"`
 		} `json:"bot"`
 	}
-	err = c.do(ctx, call{op: "bot_info", keys: c.rateKeys()},
+	err = c.do(ctx, call{op: "bot_info", keys: c.rateKeys("bot_info")},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			return c.raw(ctx, http.MethodGet, "/open-apis/bot/v3/info", nil, &out, tok)
 		})

@@ -133,7 +133,8 @@ type Outgoing struct {
 // key makes a send idempotent (Lark's uuid): the same key within an hour posts once.
 type Messenger interface {
 	Send(ctx context.Context, to Recipient, m Outgoing, key string) (messageID string, err error)
-	Reply(ctx context.Context, messageID string, m Outgoing, key string) (replyID string, err error)
+	// Reply answers messageID, which is in chatID: Lark counts a reply against the chat's send limit.
+	Reply(ctx context.Context, chatID, messageID string, m Outgoing, key string) (replyID string, err error)
 	UpdateCard(ctx context.Context, messageID string, card []byte) error
 	Urgent(ctx context.Context, messageID string, openIDs []string) error
 }

@@ -177,7 +177,7 @@ func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadE
 	case EventReminded:
 		if e.Data["action"] == string(ActionRemindPool) {
 			if cs.PoolMessageID != "" {
-				_, err := s.Messenger.Reply(ctx, cs.PoolMessageID, msg, key("pool"))
+				_, err := s.Messenger.Reply(ctx, v.Pool.ChatID, cs.PoolMessageID, msg, key("pool"))
 				if !permanent(err) {
 					return toChat(v.Pool.ChatID, err)
 				}
