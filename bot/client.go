@@ -35,9 +35,10 @@ type Client struct {
 	tokens  *tokenSource
 	log     *slog.Logger
 
-	names   *ttlCache[string]
-	members *ttlCache[[]string]
-	flight  singleflight.Group // one Lark request per key for concurrent cache misses
+	names      *ttlCache[string]
+	nameMisses *ttlCache[error] // failed name look-ups, kept NameMissTTL
+	members    *ttlCache[[]string]
+	flight     singleflight.Group // one Lark request per key for concurrent cache misses
 
 	botMu     sync.Mutex
 	botOpenID string
@@ -74,13 +75,14 @@ func NewClient(cfg Config) (*Client, error) {
 	larkcore.NewHttpClient(lc)
 
 	c := &Client{
-		cfg:     cfg,
-		lark:    lc,
-		im:      larkim.New(lc),
-		contact: larkcontact.New(lc),
-		log:     cfg.Logger,
-		names:   newTTLCache[string](time.Hour, 10000),
-		members: newTTLCache[[]string](5*time.Minute, 1000),
+		cfg:        cfg,
+		lark:       lc,
+		im:         larkim.New(lc),
+		contact:    larkcontact.New(lc),
+		log:        cfg.Logger,
+		names:      newTTLCache[string](time.Hour, 10000),
+		nameMisses: newTTLCache[error](cfg.NameMissTTL, 10000),
+		members:    newTTLCache[[]string](5*time.Minute, 1000),
 	}
 	var shared *redisTokenCache
 	if cfg.Redis != nil {

@@ -21,6 +21,12 @@ type Config struct {
 	Redis            redis.UniversalClient // optional: shared limiter and token cache; nil paces in process
 	Logger           *slog.Logger          // slog.Default() when nil
 	Limits           Limits                // zero fields take DefaultLimits
+	// NameMissTTL is how long a failed user-name look-up is remembered (41050 for a user outside the app's
+	// contact range answers the same until an admin widens the range); 5 minutes when zero.
+	NameMissTTL time.Duration
+	// CallbackLookupBudget is how long a card callback waits for a name look-up before rendering without
+	// it (Lark wants the callback's answer within 3 s); 300 ms when zero.
+	CallbackLookupBudget time.Duration
 }
 
 // Limits are the rates Client keeps to. Lark limits each API on its own ("接口频率限制" on every API page;
@@ -91,5 +97,11 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.Default()
 	}
 	c.Limits = c.Limits.withDefaults()
+	if c.NameMissTTL <= 0 {
+		c.NameMissTTL = 5 * time.Minute
+	}
+	if c.CallbackLookupBudget <= 0 {
+		c.CallbackLookupBudget = 300 * time.Millisecond
+	}
 	return c, nil
 }

@@ -2,10 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 	larkcontact "github.com/larksuite/oapi-sdk-go/v3/service/contact/v3"
@@ -13,17 +15,46 @@ import (
 )
 
 // UserName returns the user's display name, cached for an hour. Concurrent misses for one user share a
-// single request.
+// single request. A failed look-up (41050: the user is outside the app's contact range, or a missing
+// contact scope) is remembered for Config.NameMissTTL, so a card that mentions such a user does not ask
+// Lark again on every render. Inside a card callback it waits at most Config.CallbackLookupBudget: the
+// look-up goes on in the background and fills the cache for the next render, and the callback answers in
+// time without the name.
 func (c *Client) UserName(ctx context.Context, openID string) (string, error) {
 	if n, ok := c.names.get(openID); ok {
 		return n, nil
 	}
-	v, err, _ := c.flight.Do("user:"+openID, func() (any, error) { return c.fetchUserName(ctx, openID) })
-	if err != nil {
+	if err, ok := c.nameMisses.get(openID); ok {
 		return "", err
 	}
-	return v.(string), nil
+	// Detached from ctx: a callback that stops waiting must not cancel the look-up it shares with others.
+	ch := c.flight.DoChan("user:"+openID, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.Timeout)
+		defer cancel()
+		return c.fetchUserName(fctx, openID)
+	})
+	var budget <-chan time.Time
+	if inCallback(ctx) {
+		t := time.NewTimer(c.cfg.CallbackLookupBudget)
+		defer t.Stop()
+		budget = t.C
+	}
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-budget:
+		return "", fmt.Errorf("lark user %s: %w", openID, ErrLookupPending)
+	case <-ctx.Done():
+		return "", fmt.Errorf("lark user %s: %w", openID, ctx.Err())
+	}
 }
+
+// ErrLookupPending is returned when a look-up did not answer within a card callback's budget; it goes on in
+// the background.
+var ErrLookupPending = errors.New("look-up still running")
 
 func (c *Client) fetchUserName(ctx context.Context, openID string) (string, error) {
 	req := larkcontact.NewGetUserReqBuilder().UserId(openID).UserIdType("open_id").Build()
@@ -40,10 +71,23 @@ func (c *Client) fetchUserName(ctx context.Context, openID string) (string, erro
 			return r.ApiResp, &r.CodeError, nil
 		})
 	if err != nil {
+		c.nameMisses.set(openID, err)
 		return "", err
 	}
 	c.names.set(openID, name)
 	return name, nil
+}
+
+// callbackKey marks a context as a card callback's, whose answer Lark needs within 3 seconds.
+type callbackKey struct{}
+
+func withinCallback(ctx context.Context) context.Context {
+	return context.WithValue(ctx, callbackKey{}, true)
+}
+
+func inCallback(ctx context.Context) bool {
+	v, _ := ctx.Value(callbackKey{}).(bool)
+	return v
 }
 
 // ChatMembers returns the open_ids of a chat's human members (Lark leaves bots out), all pages, cached

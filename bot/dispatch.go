@@ -114,7 +114,7 @@ func (in *intake) onCardAction(ctx context.Context, e *callback.CardActionTrigge
 	if !in.firstSeen(ctx, a.EventID, "card_action") {
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, cardDeadline)
+	ctx, cancel := context.WithTimeout(withinCallback(ctx), cardDeadline)
 	defer cancel()
 	start := time.Now()
 	out, herr := in.cfg.Handler.HandleCardAction(ctx, a)

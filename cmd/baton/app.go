@@ -182,7 +182,7 @@ func (a *app) open(ctx context.Context) error {
 	a.closed = append(a.closed, func() { a.redis.Close() })
 	a.queue = asynq.NewClientFromRedisClient(a.redis.Client)
 	if a.lark, err = bot.NewClient(bot.Config{AppID: a.cfg.Lark.AppID, AppSecret: a.cfg.Lark.AppSecret,
-		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log}); err != nil {
+		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log, NameMissTTL: a.cfg.Lark.NameMissTTL}); err != nil {
 		return err
 	}
 	a.failed = jobs.NewFailures(a.redis, a.now)

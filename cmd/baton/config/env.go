@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // readEnv fills the environment part of Config, appending one clear problem per bad variable. Values
@@ -64,6 +65,13 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 		bad("BATON_AUTO_MIGRATE: %q is not true or false", env("BATON_AUTO_MIGRATE"))
 	}
 	c.AutoMigrate = auto
+	if v := env("LARK_NAME_MISS_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("LARK_NAME_MISS_TTL: %q is not a positive duration (like 5m)", v)
+		}
+		c.Lark.NameMissTTL = d
+	}
 	c.Roles = parseRoles(env("BATON_ROLES"), bad)
 	if v := env("BATON_DATA_KEY"); v != "" {
 		key, err := parseDataKey(v)
