@@ -15,6 +15,9 @@ func (Renderer) OwnerCard(v crm.LeadView) []byte {
 	if v.Lead == nil {
 		return missingLead()
 	}
+	if v.Moved {
+		return movedCard(v)
+	}
 	l := v.Lead
 	name, nameEN := customerName(v)
 	template := colorIndigo

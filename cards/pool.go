@@ -18,6 +18,9 @@ func (Renderer) PoolCard(v crm.LeadView) []byte {
 	if v.Lead == nil {
 		return missingLead()
 	}
+	if v.Moved {
+		return movedCard(v)
+	}
 	l := v.Lead
 	name, nameEN := customerName(v)
 	elems := make([]any, 0, 16)

@@ -27,6 +27,8 @@ const (
 	EventLocked        EventKind = "locked"
 	EventExtended      EventKind = "extended"
 	EventErased        EventKind = "erased"
+	// EventCardRefreshed: the live card was re-posted ahead of Lark's 14-day update window.
+	EventCardRefreshed EventKind = "card_refreshed"
 )
 
 // LeadEvent is one entry in a lead's timeline. Notify marks entries that must reach someone in Lark

@@ -49,9 +49,11 @@ type Lead struct {
 	ReleasedAt  time.Time
 
 	// Timer bookkeeping, derived by the rules in timers.go and stored so a sweep can find due work.
-	SLAStep   int       // steps of the current SLA ladder already done
-	WarnedAt  time.Time // pre-recycle warning sent for the current protection deadline
-	NextDueAt time.Time // earliest pending timer; zero when none
+	SLAStep  int       // steps of the current SLA ladder already done
+	WarnedAt time.Time // pre-recycle warning sent for the current protection deadline
+	// CardsRefreshedAt is when the lead's live card was last re-posted ahead of Lark's 14-day window.
+	CardsRefreshedAt time.Time
+	NextDueAt        time.Time // earliest pending timer; zero when none
 
 	// Lark message ids of the cards showing this lead.
 	PoolMessageID  string

@@ -170,6 +170,9 @@ type LeadView struct {
 	// the pool under a fresh card, or an owner card whose lead left that owner. It shows no actions and no
 	// full contact details.
 	Retired bool
+	// Moved marks a card Baton re-posted before Lark's 14-day update window closed: the old one shows no
+	// actions and points to the new one.
+	Moved bool
 	// Candidates are the pool members a manager may hand the lead to (filled for escalation cards).
 	Candidates []string
 }

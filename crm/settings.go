@@ -38,17 +38,20 @@ const (
 
 // Pool is a lead pool (公海池) and its rules.
 type Pool struct {
-	Key        string
-	Name       string
-	ChatID     string
-	Mode       PoolMode
-	Managers   []string       // open_ids
-	Members    []string       // open_ids; empty means the members of ChatID
-	Weights    map[string]int // assign mode: relative share per member, default 1
-	Limits     Limits
-	Cooldown   time.Duration // how long a previous owner must wait to claim the same lead again
-	Protection Protection
-	SLA        SLA
+	Key      string
+	Name     string
+	ChatID   string
+	Mode     PoolMode
+	Managers []string       // open_ids
+	Members  []string       // open_ids; empty means the members of ChatID
+	Weights  map[string]int // assign mode: relative share per member, default 1
+	Limits   Limits
+	Cooldown time.Duration // how long a previous owner must wait to claim the same lead again
+	// CardRefreshAfter is the age at which an open lead's live card is re-posted, ahead of Lark's 14-day
+	// update window (baton.yaml card_refresh_after); zero takes DefaultCardRefreshAfter.
+	CardRefreshAfter time.Duration
+	Protection       Protection
+	SLA              SLA
 }
 
 // Limits cap what one member may hold. Zero means no cap.

@@ -36,7 +36,7 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	}
 	// Notifications do not wait for the cards: a card Lark will not update (older than 14 days, recalled)
 	// must not hold back a follow-up reminder or a recycle warning.
-	errNotify := s.deliverPending(ctx, v, cs)
+	errNotify := s.deliverPending(ctx, v, &cs)
 	if err := errors.Join(errPool, errOwner); err != nil {
 		return errors.Join(fmt.Errorf("sync cards of lead %d: %w", leadID, err), errNotify)
 	}
@@ -135,13 +135,17 @@ func (s *Service) sendOwnerCard(ctx context.Context, v LeadView, cs *CardState, 
 
 // deliverPending sends the lead's pending notifications in order. One that fails stops the run (order
 // matters: a reminder must not overtake the escalation before it); the task retries later.
-func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) error {
+func (s *Service) deliverPending(ctx context.Context, v LeadView, cs *CardState) error {
 	evs, err := s.Leads.PendingEvents(ctx, v.Lead.ID)
 	if err != nil {
 		return err
 	}
 	for _, e := range evs {
-		if err := s.deliver(ctx, v, cs, e); err != nil {
+		deliver := s.deliver
+		if e.Kind == EventCardRefreshed {
+			deliver = s.refreshCard
+		}
+		if err := deliver(ctx, v, cs, e); err != nil {
 			if !permanent(err) {
 				// A missing scope, a refused card, Lark down: an admin or time fixes it. The task retries with
 				// backoff (and the sweep after that); a notification that keeps failing is shown and told.
@@ -161,7 +165,7 @@ func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) 
 	return nil
 }
 
-func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadEvent) error {
+func (s *Service) deliver(ctx context.Context, v LeadView, cs *CardState, e LeadEvent) error {
 	if e.Kind == EventEscalated && len(v.Candidates) == 0 {
 		if ids, err := s.poolMembers(ctx, v.Pool); err == nil {
 			v.Candidates = ids
