@@ -111,9 +111,9 @@ func TestBurstWithInjectedRateLimitsDeliversEachCardOnce(t *testing.T) {
 }
 
 // BenchmarkOutboundEnforced measures cards/s against the emulator enforcing Lark's limits, with the default
-// Limits, 10 chats (so the per-app limits bind, not the per-chat ones) and 64 concurrent senders, pacing in
+// Limits, 10 chats (so the send API's own limits bind, not the per-chat ones) and 64 concurrent senders, pacing in
 // process and through Redis (miniredis). Run with a fixed count, e.g. -bench Outbound -benchtime 600x: the
-// first AppMinuteBurst cards go at up to 40/s, the rest at the 900/min (15/s) sustained rate.
+// first APIMinuteBurst cards go at up to 40/s, the rest at the 900/min (15/s) sustained rate.
 func BenchmarkOutboundEnforced(b *testing.B) {
 	b.Run("in-process", func(b *testing.B) { benchOutbound(b, false) })
 	b.Run("redis", func(b *testing.B) { benchOutbound(b, true) })
@@ -162,4 +162,56 @@ func benchOutbound(b *testing.B, shared bool) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cards/s")
 	b.ReportMetric(float64(s.RateLimited()), "429s")
+}
+
+// TestBurstBusyPoolChatRepliesAndCards: two replicas post new cards into a busy pool chat while reminder
+// replies go to the chat's older cards. Lark counts a reply against the chat's 5 QPS like a send, so the
+// replies must be paced per chat, not per parent card: the strict emulator refuses nothing.
+func TestBurstBusyPoolChatRepliesAndCards(t *testing.T) {
+	if raceEnabled {
+		t.Skip("pacing is measured without the race detector")
+	}
+	t.Parallel()
+	s := newEmulator(t)
+	chat := s.AddGroup("Pool")
+	rdb := miniRedis(t)
+	replicas := []*Client{newTestClient(t, s, rdb), newTestClient(t, s, rdb)}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var parents []string
+	for i := range 8 {
+		id, err := replicas[0].Send(ctx, crm.Recipient{ChatID: chat}, crm.Outgoing{Card: testCard(fmt.Sprintf("Old %d", i), "claim")}, "")
+		if err != nil {
+			t.Fatalf("post card %d: %v", i, err)
+		}
+		parents = append(parents, id)
+	}
+	s.EnforceRateLimits(true)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for i := range 16 {
+		c := replicas[i%2]
+		wg.Go(func() { // reminders: two per old card
+			_, err := c.Reply(ctx, chat, parents[i%len(parents)], crm.Outgoing{Text: "还在等人认领 / still unclaimed"}, fmt.Sprintf("remind:%d", i))
+			errs <- err
+		})
+		wg.Go(func() { // new leads
+			_, err := c.Send(ctx, crm.Recipient{ChatID: chat}, crm.Outgoing{Card: testCard(fmt.Sprintf("New %d", i), "claim")}, fmt.Sprintf("new:%d", i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("call failed: %v", err)
+		}
+	}
+	if n := s.RateLimited(); n != 0 {
+		t.Errorf("the emulator refused %d calls for going too fast in the pool chat, want 0", n)
+	}
+	if n := len(s.Messages(chat)); n != 8+32 {
+		t.Errorf("pool chat has %d messages, want %d", n, 8+32)
+	}
 }

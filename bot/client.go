@@ -35,12 +35,14 @@ type Client struct {
 	tokens  *tokenSource
 	log     *slog.Logger
 
-	names   *ttlCache[string]
-	members *ttlCache[[]string]
-	flight  singleflight.Group // one Lark request per key for concurrent cache misses
+	names      *ttlCache[string]
+	nameMisses *ttlCache[error] // failed name look-ups, kept NameMissTTL
+	members    *ttlCache[[]string]
+	flight     singleflight.Group // one Lark request per key for concurrent cache misses
 
 	botMu     sync.Mutex
 	botOpenID string
+	botName   string
 }
 
 var (
@@ -73,13 +75,14 @@ func NewClient(cfg Config) (*Client, error) {
 	larkcore.NewHttpClient(lc)
 
 	c := &Client{
-		cfg:     cfg,
-		lark:    lc,
-		im:      larkim.New(lc),
-		contact: larkcontact.New(lc),
-		log:     cfg.Logger,
-		names:   newTTLCache[string](time.Hour, 10000),
-		members: newTTLCache[[]string](5*time.Minute, 1000),
+		cfg:        cfg,
+		lark:       lc,
+		im:         larkim.New(lc),
+		contact:    larkcontact.New(lc),
+		log:        cfg.Logger,
+		names:      newTTLCache[string](time.Hour, 10000),
+		nameMisses: newTTLCache[error](cfg.NameMissTTL, 10000),
+		members:    newTTLCache[[]string](5*time.Minute, 1000),
 	}
 	var shared *redisTokenCache
 	if cfg.Redis != nil {
@@ -208,12 +211,13 @@ func transport() *http.Transport {
 	return t
 }
 
-// rateKeys returns the app-wide limits plus the given per-target ones.
-func (c *Client) rateKeys(extra ...rateKey) []rateKey {
+// rateKeys returns the limits of one API (op: "send", "reply", "patch", …; Lark counts each API on its own)
+// plus the given per-target ones.
+func (c *Client) rateKeys(op string, extra ...rateKey) []rateKey {
 	l := c.cfg.Limits
 	keys := []rateKey{
-		{name: "app:s", interval: every(l.AppPerSecond), burst: 1},
-		{name: "app:m", interval: time.Duration(float64(time.Minute) / l.AppPerMinute), burst: l.AppMinuteBurst},
+		{name: "api:" + op + ":s", interval: every(l.APIPerSecond), burst: 1},
+		{name: "api:" + op + ":m", interval: time.Duration(float64(time.Minute) / l.APIPerMinute), burst: l.APIMinuteBurst},
 	}
 	return append(keys, extra...)
 }

@@ -64,7 +64,7 @@ func TestClientSendsRepliesAndPatches(t *testing.T) {
 		t.Errorf("DMs = %+v, want the one text message with its text escaped", dms)
 	}
 
-	replyID, err := c.Reply(ctx, cardID, crm.Outgoing{Text: "claimed"}, "lead:42:reply")
+	replyID, err := c.Reply(ctx, chat, cardID, crm.Outgoing{Text: "claimed"}, "lead:42:reply")
 	if err != nil {
 		t.Fatalf("reply: %v", err)
 	}

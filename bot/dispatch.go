@@ -79,7 +79,7 @@ func (in *intake) onMessage(ctx context.Context, e *larkim.P2MessageReceiveV1) (
 	if e == nil || e.Event == nil || e.Event.Message == nil {
 		return nil
 	}
-	m := messageFrom(e, in.cfg.BotOpenID)
+	m := messageFrom(e, in.cfg.Bot)
 	if e.Event.Sender != nil && deref(e.Event.Sender.SenderType) != "" && deref(e.Event.Sender.SenderType) != "user" {
 		return nil // other bots and apps: Baton answers people only
 	}
@@ -114,7 +114,7 @@ func (in *intake) onCardAction(ctx context.Context, e *callback.CardActionTrigge
 	if !in.firstSeen(ctx, a.EventID, "card_action") {
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, cardDeadline)
+	ctx, cancel := context.WithTimeout(withinCallback(ctx), cardDeadline)
 	defer cancel()
 	start := time.Now()
 	out, herr := in.cfg.Handler.HandleCardAction(ctx, a)
@@ -227,7 +227,7 @@ func cardActionFrom(e *callback.CardActionTriggerEvent) CardAction {
 }
 
 // messageFrom converts a received message, resolving mentions: Lark writes them as @_user_N placeholders.
-func messageFrom(e *larkim.P2MessageReceiveV1, botOpenID string) Message {
+func messageFrom(e *larkim.P2MessageReceiveV1, bot *Identity) Message {
 	msg := e.Event.Message
 	m := Message{
 		EventID:     eventID(e.EventV2Base),
@@ -243,9 +243,7 @@ func messageFrom(e *larkim.P2MessageReceiveV1, botOpenID string) Message {
 		m.CreatedAt = time.UnixMilli(ms)
 	}
 	text := contentText(m.MessageType, deref(msg.Content))
-	isBot := func(x *larkim.MentionEvent) bool {
-		return botOpenID != "" && x.Id != nil && deref(x.Id.OpenId) == botOpenID
-	}
+	isBot := bot.isBot
 	var keyed []*larkim.MentionEvent
 	for _, x := range msg.Mentions { // Lark lists mentions in the order they were written
 		if x == nil || deref(x.Key) == "" {

@@ -74,7 +74,7 @@ func TestMessageFromResolvesMentions(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := messageFrom(tc.event, tc.bot)
+			m := messageFrom(tc.event, NewIdentity(tc.bot))
 			if m.Text != tc.text || m.MentionsBot != tc.mbot {
 				t.Errorf("text %q mentionsBot %v, want %q %v", m.Text, m.MentionsBot, tc.text, tc.mbot)
 			}

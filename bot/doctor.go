@@ -34,8 +34,8 @@ const (
 	CodeBotAbilityOff = 230006
 )
 
-// BotInfo is the bot's identity as GET /open-apis/bot/v3/info reports it.
-type BotInfo struct {
+// BotStatus is the bot's identity and activation as GET /open-apis/bot/v3/info reports it.
+type BotStatus struct {
 	OpenID  string
 	AppName string
 	// Activated is activate_status 2: bot ability on in a published version. Other values are 0
@@ -44,9 +44,9 @@ type BotInfo struct {
 	Status    int
 }
 
-// BotInfo asks Lark who the bot is. bot/v3/info has no generated SDK method and answers under "bot", not
-// "data" (the SDK's own channel package reads it the same way).
-func (c *Client) BotInfo(ctx context.Context) (BotInfo, error) {
+// BotStatus asks Lark who the bot is and whether its bot ability is on, uncached, for setup checks.
+// bot/v3/info has no generated SDK method and answers under "bot", not "data".
+func (c *Client) BotStatus(ctx context.Context) (BotStatus, error) {
 	var out struct {
 		Bot struct {
 			OpenID         string `json:"open_id"`
@@ -54,14 +54,14 @@ func (c *Client) BotInfo(ctx context.Context) (BotInfo, error) {
 			ActivateStatus int    `json:"activate_status"`
 		} `json:"bot"`
 	}
-	err := c.do(ctx, call{op: "bot_info", keys: c.rateKeys()},
+	err := c.do(ctx, call{op: "bot_info", keys: c.rateKeys("bot_info")},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			return c.raw(ctx, http.MethodGet, "/open-apis/bot/v3/info", nil, &out, tok)
 		})
 	if err != nil {
-		return BotInfo{}, err
+		return BotStatus{}, err
 	}
-	return BotInfo{OpenID: out.Bot.OpenID, AppName: out.Bot.AppName, Activated: out.Bot.ActivateStatus == 2,
+	return BotStatus{OpenID: out.Bot.OpenID, AppName: out.Bot.AppName, Activated: out.Bot.ActivateStatus == 2,
 		Status: out.Bot.ActivateStatus}, nil
 }
 
@@ -77,7 +77,7 @@ func (c *Client) GrantedScopes(ctx context.Context) (map[string]bool, error) {
 			} `json:"scopes"`
 		} `json:"data"`
 	}
-	err := c.do(ctx, call{op: "scopes", keys: c.rateKeys()},
+	err := c.do(ctx, call{op: "scopes", keys: c.rateKeys("scopes")},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			return c.raw(ctx, http.MethodGet, "/open-apis/application/v6/scopes", nil, &out, tok)
 		})
@@ -117,7 +117,7 @@ func (c *Client) BotChats(ctx context.Context) ([]BotChat, error) {
 		if token != "" {
 			q.Set("page_token", token)
 		}
-		err := c.do(ctx, call{op: "chats", keys: c.rateKeys()},
+		err := c.do(ctx, call{op: "chats", keys: c.rateKeys("chats")},
 			func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 				return c.raw(ctx, http.MethodGet, "/open-apis/im/v1/chats?"+q.Encode(), nil, &out, tok)
 			})

@@ -21,6 +21,24 @@ const (
 	codeAccessTokenWrong = 99991671
 )
 
+// permanentCodes is the short list of Lark answers that no retry can turn into a success: each names a
+// state that does not change by itself. Everything else (a missing scope 99991672, a refused card 230099,
+// "no permission" 230027, a disabled bot 230006…) is fixed by an admin or a deploy, and the notification
+// must go out once it is. Sources: the error tables of
+// https://open.feishu.cn/document/server-docs/im-v1/message/create and …/message/reply and …/message/patch.
+var permanentCodes = map[int]string{
+	// "The bot can not be outside the group": the bot was removed from (or never added to) the chat.
+	230002: "bot_not_in_chat",
+	// "The message is recalled" (reply to or update of a recalled message).
+	230011: "message_recalled",
+	// "Bot has NO availability to this user"; the create doc adds "如果目标用户已离职，也会报错 230013":
+	// this is also how Lark answers for a user who left the company.
+	230013: "user_unavailable",
+	// Updates of a message older than Lark's window (card JSON 2.0: 14 days, see the card JSON 2.0 release
+	// notes https://open.feishu.cn/document/feishu-cards/card-json-v2-breaking-changes-release-notes).
+	230031: "message_too_old",
+}
+
 // APIError is a failed Lark call. Status is the HTTP status (0 when no response arrived), Code and Msg are
 // Lark's, LogID helps Lark support find the request. Err holds the transport error when there was one.
 type APIError struct {
@@ -64,6 +82,25 @@ func (e *APIError) Temporary() bool {
 		return !errors.Is(e.Err, context.Canceled)
 	}
 	return false
+}
+
+// Permanent reports whether Lark refused for good: only the codes in permanentCodes are. A caller that
+// gets a non-permanent error keeps retrying with backoff, however long it takes.
+func (e *APIError) Permanent() bool {
+	_, ok := permanentCodes[e.Code]
+	return ok
+}
+
+// FailureCode names the failure for alerts and metrics without personal data: Lark's code, or "http_<status>"
+// or "network" when Lark sent none.
+func (e *APIError) FailureCode() string {
+	switch {
+	case e.Code != 0:
+		return strconv.Itoa(e.Code)
+	case e.Status != 0:
+		return "http_" + strconv.Itoa(e.Status)
+	}
+	return "network"
 }
 
 func tokenInvalid(code int) bool {

@@ -90,8 +90,9 @@ type IntakeConfig struct {
 	Dedup             Deduper // nil: no deduplication (tests only)
 	Logger            *slog.Logger
 	Now               func() time.Time
-	MaxBody           int64  // request body cap; 1 MiB when zero
-	BotOpenID         string // to recognise @-mentions of the bot
+	MaxBody           int64     // request body cap; 1 MiB when zero
+	BotOpenID         string    // to recognise @-mentions of the bot, when Bot is nil
+	Bot               *Identity // who the bot is; may learn its open_id later (Client.LearnIdentity)
 }
 
 // dedupWindow covers Lark's whole retry schedule (15 s, 5 min, 1 h, 6 h).
@@ -112,6 +113,9 @@ func (c IntakeConfig) withDefaults() (IntakeConfig, error) {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = 1 << 20
+	}
+	if c.Bot == nil {
+		c.Bot = NewIdentity(c.BotOpenID)
 	}
 	return c, nil
 }

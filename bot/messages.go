@@ -38,7 +38,7 @@ func (c *Client) Send(ctx context.Context, to crm.Recipient, m crm.Outgoing, key
 			Uuid(uuidFor(key)).Build()).
 		Build()
 	var messageID string
-	err = c.do(ctx, call{op: "send", keys: c.rateKeys(rk), attrs: []any{"receive_id_type", idType, "receive_id", id}},
+	err = c.do(ctx, call{op: "send", keys: c.rateKeys("send", rk), attrs: []any{"receive_id_type", idType, "receive_id", id}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.im.Message.Create(ctx, req, tok)
 			if err != nil {
@@ -52,9 +52,10 @@ func (c *Client) Send(ctx context.Context, to crm.Recipient, m crm.Outgoing, key
 	return messageID, err
 }
 
-// Reply posts m as a reply to messageID and returns the reply's id. key works as in Send. Lark limits
-// sends per chat, but a reply names only its parent, so replies are paced per parent at the chat rate.
-func (c *Client) Reply(ctx context.Context, messageID string, m crm.Outgoing, key string) (string, error) {
+// Reply posts m as a reply to messageID, a message in chatID, and returns the reply's id. key works as in
+// Send. A reply is a new message in the chat, so it shares the chat's 5 QPS with sends; without a chat id
+// (callers that do not know it) it is paced per parent at the chat rate.
+func (c *Client) Reply(ctx context.Context, chatID, messageID string, m crm.Outgoing, key string) (string, error) {
 	msgType, content, err := encodeOutgoing(m)
 	if err != nil {
 		return "", fmt.Errorf("lark reply: %w", err)
@@ -62,9 +63,12 @@ func (c *Client) Reply(ctx context.Context, messageID string, m crm.Outgoing, ke
 	req := larkim.NewReplyMessageReqBuilder().MessageId(messageID).
 		Body(larkim.NewReplyMessageReqBodyBuilder().MsgType(msgType).Content(content).Uuid(uuidFor(key)).Build()).
 		Build()
-	rk := rateKey{name: "reply:" + messageID, interval: every(c.cfg.Limits.ChatPerSecond), burst: 1}
+	rk := c.chatKey(chatID)
+	if chatID == "" {
+		rk = rateKey{name: "reply:" + messageID, interval: every(c.cfg.Limits.ChatPerSecond), burst: 1}
+	}
 	var replyID string
-	err = c.do(ctx, call{op: "reply", keys: c.rateKeys(rk), attrs: []any{"message_id", messageID}},
+	err = c.do(ctx, call{op: "reply", keys: c.rateKeys("reply", rk), attrs: []any{"chat_id", chatID, "message_id", messageID}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.im.Message.Reply(ctx, req, tok)
 			if err != nil {
@@ -85,7 +89,7 @@ func (c *Client) UpdateCard(ctx context.Context, messageID string, card []byte) 
 	}
 	req := larkim.NewPatchMessageReqBuilder().MessageId(messageID).
 		Body(larkim.NewPatchMessageReqBodyBuilder().Content(string(card)).Build()).Build()
-	return c.do(ctx, call{op: "patch", keys: c.rateKeys(c.messageKey(messageID)), attrs: []any{"message_id", messageID}},
+	return c.do(ctx, call{op: "patch", keys: c.rateKeys("patch", c.messageKey(messageID)), attrs: []any{"message_id", messageID}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.im.Message.Patch(ctx, req, tok)
 			if err != nil {
@@ -104,7 +108,7 @@ func (c *Client) Urgent(ctx context.Context, messageID string, openIDs []string)
 	req := larkim.NewUrgentAppMessageReqBuilder().MessageId(messageID).UserIdType("open_id").
 		UrgentReceivers(larkim.NewUrgentReceiversBuilder().UserIdList(openIDs).Build()).Build()
 	var invalid []string
-	err := c.do(ctx, call{op: "urgent", keys: c.rateKeys(), attrs: []any{"message_id", messageID}},
+	err := c.do(ctx, call{op: "urgent", keys: c.rateKeys("urgent"), attrs: []any{"message_id", messageID}},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			r, err := c.im.Message.UrgentApp(ctx, req, tok)
 			if err != nil {
@@ -128,7 +132,7 @@ func (c *Client) UpdateByToken(ctx context.Context, token string, card []byte) e
 		return errors.New("lark card update: card is not valid JSON")
 	}
 	body := map[string]any{"token": token, "card": json.RawMessage(card)}
-	return c.do(ctx, call{op: "card_update", keys: c.rateKeys()},
+	return c.do(ctx, call{op: "card_update", keys: c.rateKeys("card_update")},
 		func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
 			return c.raw(ctx, http.MethodPost, "/open-apis/interactive/v1/card/update", body, nil, tok)
 		})

@@ -18,6 +18,9 @@ func (Renderer) OwnerCard(v crm.LeadView) []byte {
 	if v.Retired {
 		return retiredOwnerCard(v)
 	}
+	if v.Moved {
+		return movedCard(v)
+	}
 	l := v.Lead
 	name, nameEN := customerName(v)
 	template := colorIndigo

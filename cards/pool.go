@@ -21,6 +21,9 @@ func (Renderer) PoolCard(v crm.LeadView) []byte {
 	if v.Retired {
 		return retiredPoolCard(v)
 	}
+	if v.Moved {
+		return movedCard(v)
+	}
 	l := v.Lead
 	name, nameEN := customerName(v)
 	elems := make([]any, 0, 16)

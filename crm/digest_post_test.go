@@ -62,7 +62,7 @@ func (r *recMessenger) Send(_ context.Context, to Recipient, m Outgoing, key str
 	r.sent = append(r.sent, sent{to.ChatID + to.OpenID, string(m.Card), key})
 	return "om_1", nil
 }
-func (r *recMessenger) Reply(context.Context, string, Outgoing, string) (string, error) {
+func (r *recMessenger) Reply(context.Context, string, string, Outgoing, string) (string, error) {
 	return "", nil
 }
 func (r *recMessenger) UpdateCard(context.Context, string, []byte) error { return nil }

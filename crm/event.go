@@ -28,6 +28,8 @@ const (
 	EventExtended      EventKind = "extended"
 	EventErased        EventKind = "erased"
 	EventInsight       EventKind = "insight" // an insight about the customer was filed: the cards redraw
+	// EventCardRefreshed: the live card was re-posted ahead of Lark's 14-day update window.
+	EventCardRefreshed EventKind = "card_refreshed"
 )
 
 // LeadEvent is one entry in a lead's timeline. Notify marks entries that must reach someone in Lark

@@ -49,10 +49,12 @@ type Lead struct {
 	ReleasedAt  time.Time
 
 	// Timer bookkeeping, derived by the rules in timers.go and stored so a sweep can find due work.
-	SLAFrom   time.Time // the current SLA ladder counts from here: entering the pool, a claim, a manager's extension
-	SLAStep   int       // steps of the current SLA ladder already done
-	WarnedAt  time.Time // pre-recycle warning sent for the current protection deadline
-	NextDueAt time.Time // earliest pending timer; zero when none
+	SLAFrom  time.Time // the current SLA ladder counts from here: entering the pool, a claim, a manager's extension
+	SLAStep  int       // steps of the current SLA ladder already done
+	WarnedAt time.Time // pre-recycle warning sent for the current protection deadline
+	// CardsRefreshedAt is when the lead's live card was last re-posted ahead of Lark's 14-day window.
+	CardsRefreshedAt time.Time
+	NextDueAt        time.Time // earliest pending timer; zero when none
 
 	// Lark message ids of the cards showing this lead.
 	PoolMessageID  string

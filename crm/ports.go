@@ -147,7 +147,8 @@ type Outgoing struct {
 // key makes a send idempotent (Lark's uuid): the same key within an hour posts once.
 type Messenger interface {
 	Send(ctx context.Context, to Recipient, m Outgoing, key string) (messageID string, err error)
-	Reply(ctx context.Context, messageID string, m Outgoing, key string) (replyID string, err error)
+	// Reply answers messageID, which is in chatID: Lark counts a reply against the chat's send limit.
+	Reply(ctx context.Context, chatID, messageID string, m Outgoing, key string) (replyID string, err error)
 	UpdateCard(ctx context.Context, messageID string, card []byte) error
 	Urgent(ctx context.Context, messageID string, openIDs []string) error
 }
@@ -183,6 +184,9 @@ type LeadView struct {
 	// the pool under a fresh card, or an owner card whose lead left that owner. It shows no actions and no
 	// full contact details.
 	Retired bool
+	// Moved marks a card Baton re-posted before Lark's 14-day update window closed: the old one shows no
+	// actions and points to the new one.
+	Moved bool
 	// Candidates are the pool members a manager may hand the lead to (filled for escalation cards).
 	Candidates []string
 	// History is the lead's history as people read it (notes, stage moves, verdicts, reveals…), newest

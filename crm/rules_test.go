@@ -140,9 +140,16 @@ func TestTimers(t *testing.T) {
 	}
 	want(TimerUnclaimed, t0.Add(15*time.Minute))
 	l.SLAStep = 2
-	if _, ok := NextTimer(l, p, nil); ok {
-		t.Fatal("ladder done: no timer expected")
+	// Ladder done: only the pool card's re-post remains, a day before Lark's 14-day update window closes.
+	want(TimerCardRefresh, t0.Add(13*24*time.Hour))
+	e = fire(l, p, Timer{Kind: TimerCardRefresh}, t0.Add(13*24*time.Hour))
+	if len(e) != 1 || e[0].Kind != EventCardRefreshed || !e[0].Notify || e[0].Data["card"] != "pool" {
+		t.Fatalf("card refresh fired %+v", e)
 	}
+	want(TimerCardRefresh, t0.Add(26*24*time.Hour))
+	p.CardRefreshAfter = 10 * 24 * time.Hour
+	want(TimerCardRefresh, t0.Add(23*24*time.Hour))
+	p.CardRefreshAfter = 0
 
 	claim := t0.Add(time.Hour)
 	TakeOwnership(l, p, "ou_a", claim)
@@ -166,6 +173,8 @@ func TestTimers(t *testing.T) {
 	want(TimerFollowUp, claim.Add(24*time.Hour))
 	l.FollowUpAt = time.Time{}
 	l.WarnedAt = claim.Add(29 * 24 * time.Hour)
+	want(TimerCardRefresh, claim.Add(13*24*time.Hour)) // the owner's DM card, counted from the claim
+	l.CardsRefreshedAt = claim.Add(29 * 24 * time.Hour)
 	want(TimerRecycle, claim.Add(30*24*time.Hour))
 	e = fire(l, p, Timer{Kind: TimerRecycle}, claim.Add(30*24*time.Hour))
 	if l.Owned() || l.PrevOwnerID != "ou_a" || l.PoolEpoch != 1 || e[0].Kind != EventRecycled {
@@ -176,7 +185,5 @@ func TestTimers(t *testing.T) {
 	l.Locked = true
 	TakeOwnership(l, p, "ou_b", claim)
 	l.FirstContactAt = claim
-	if got, ok := NextTimer(l, p, nil); ok {
-		t.Fatalf("locked lead has a timer %+v", got)
-	}
+	want(TimerCardRefresh, claim.Add(13*24*time.Hour)) // a locked lead keeps only its card fresh
 }

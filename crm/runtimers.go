@@ -139,6 +139,17 @@ func fire(l *Lead, p *Pool, t Timer, now time.Time) []LeadEvent {
 		e.Notify = true
 		l.WarnedAt = now
 		return []LeadEvent{e}
+	case TimerCardRefresh:
+		// The timeline is the outbox: the event says which card must be re-posted; delivering it posts the
+		// new card and turns the old one into a pointer to it.
+		card := "pool"
+		if l.Owned() {
+			card = "owner"
+		}
+		l.CardsRefreshedAt = now
+		e := NewEvent(EventCardRefreshed, "", now, "card", card)
+		e.Notify = true
+		return []LeadEvent{e}
 	case TimerRecycle:
 		prev := l.OwnerID
 		ReturnToPool(l, now)

@@ -22,6 +22,10 @@ type Service struct {
 	Settings  *Settings
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Failures tracks notifications Lark keeps refusing (nil: not tracked); AlertAfter is the number of
+	// failed attempts after which one counts as failing (default DefaultAlertAfter).
+	Failures   Failures
+	AlertAfter int
 
 	claims claimFlights
 	full   poolFull

@@ -50,6 +50,9 @@ type Pool struct {
 	Weights          map[string]int // assign mode: relative share per member, default 1
 	Limits           Limits
 	Cooldown         time.Duration // how long a previous owner must wait to claim the same lead again
+	// CardRefreshAfter is the age at which an open lead's live card is re-posted, ahead of Lark's 14-day
+	// update window (baton.yaml card_refresh_after); zero takes DefaultCardRefreshAfter.
+	CardRefreshAfter time.Duration
 	Protection       Protection
 	SLA              SLA
 }

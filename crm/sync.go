@@ -11,6 +11,14 @@ import (
 // every pending notification is delivered. Each send carries a key derived from what it is for, so a repeat
 // after a crash or a duplicate task posts nothing twice. Safe to run any number of times.
 func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
+	// Pending notifications are read before the lead, so the view they are drawn from is at least as new
+	// as they are: a reminder's buttons carry the state that followed it (a follow-up reminder's Snooze
+	// must see the follow-up as handled), never the state before. A notification written after this read
+	// belongs to a later revision, whose own sync delivers it.
+	evs, err := s.Leads.PendingEvents(ctx, leadID)
+	if err != nil {
+		return err
+	}
 	l, err := s.Leads.Lead(ctx, leadID)
 	if err != nil {
 		return err
@@ -36,18 +44,11 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	}
 	// Notifications do not wait for the cards: a card Lark will not update (older than 14 days, recalled)
 	// must not hold back a follow-up reminder or a recycle warning.
-	errNotify := s.deliverPending(ctx, v, cs)
+	errNotify := s.deliverPending(ctx, v, &cs, evs)
 	if err := errors.Join(errPool, errOwner); err != nil {
 		return errors.Join(fmt.Errorf("sync cards of lead %d: %w", leadID, err), errNotify)
 	}
 	return errNotify
-}
-
-// permanent reports whether a Lark error will not go away by retrying (the message was recalled, is past
-// Lark's 14-day update window, the bot left the chat). Errors that do not say are treated as temporary.
-func permanent(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && !t.Temporary()
 }
 
 // updateOrForget patches a card; when Lark refuses for good, it reports false so the caller posts a fresh
@@ -142,20 +143,25 @@ func (s *Service) sendOwnerCard(ctx context.Context, v LeadView, cs *CardState, 
 
 // deliverPending sends the lead's pending notifications in order. One that fails stops the run (order
 // matters: a reminder must not overtake the escalation before it); the task retries later.
-func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) error {
-	evs, err := s.Leads.PendingEvents(ctx, v.Lead.ID)
-	if err != nil {
-		return err
-	}
+func (s *Service) deliverPending(ctx context.Context, v LeadView, cs *CardState, evs []LeadEvent) error {
 	for _, e := range evs {
-		if err := s.deliver(ctx, v, cs, e); err != nil {
+		deliver := s.deliver
+		if e.Kind == EventCardRefreshed {
+			deliver = s.refreshCard
+		}
+		if err := deliver(ctx, v, cs, e); err != nil {
 			if !permanent(err) {
+				// A missing scope, a refused card, Lark down: an admin or time fixes it. The task retries with
+				// backoff (and the sweep after that); a notification that keeps failing is shown and told.
+				s.noteFailed(ctx, v, e, err)
 				return fmt.Errorf("deliver %s event %d: %w", e.Kind, e.ID, err)
 			}
-			// Retrying cannot help (the person left, the bot was removed from the chat): record it as
-			// handled so the notifications behind it still go out.
-			s.logger().Warn("notification dropped: lark refused it for good", "lead_id", v.Lead.ID, "event_id", e.ID, "kind", e.Kind, "error", err)
+			// Retrying cannot help (the message was recalled, the bot was removed from the chat, the person
+			// left): record it as handled so the notifications behind it still go out.
+			s.logger().Warn("notification dropped: lark refused it for good", "lead_id", v.Lead.ID, "event_id", e.ID,
+				"kind", e.Kind, "code", failureCode(err), "error", err)
 		}
+		s.noteDelivered(ctx, v, e)
 		if err := s.Leads.MarkNotified(ctx, e.ID, s.now()); err != nil {
 			return err
 		}
@@ -163,7 +169,7 @@ func (s *Service) deliverPending(ctx context.Context, v LeadView, cs CardState) 
 	return nil
 }
 
-func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadEvent) error {
+func (s *Service) deliver(ctx context.Context, v LeadView, cs *CardState, e LeadEvent) error {
 	if e.Kind == EventEscalated && len(v.Candidates) == 0 {
 		if ids, err := s.poolMembers(ctx, v.Pool); err == nil {
 			v.Candidates = ids
@@ -179,25 +185,25 @@ func (s *Service) deliver(ctx context.Context, v LeadView, cs CardState, e LeadE
 	case EventReminded:
 		if e.Data["action"] == string(ActionRemindPool) {
 			if cs.PoolMessageID != "" {
-				_, err := s.Messenger.Reply(ctx, cs.PoolMessageID, msg, key("pool"))
+				_, err := s.Messenger.Reply(ctx, v.Pool.ChatID, cs.PoolMessageID, msg, key("pool"))
 				if !permanent(err) {
-					return err
+					return toChat(v.Pool.ChatID, err)
 				}
 				// The card was recalled: remind the chat without a thread.
 			}
 			_, err := s.Messenger.Send(ctx, Recipient{ChatID: v.Pool.ChatID}, msg, key("pool"))
-			return err
+			return toChat(v.Pool.ChatID, err)
 		}
 		return s.dm(ctx, v.Lead.OwnerID, msg, key)
 	case EventEscalated:
 		for _, m := range v.Pool.Managers {
 			id, err := s.Messenger.Send(ctx, Recipient{OpenID: m}, msg, key(m))
 			if err != nil {
-				return err
+				return toUser(m, err)
 			}
 			if e.Data["action"] == string(ActionUrgent) {
 				if err := s.buzzOnce(ctx, e.ID, id, m); err != nil {
-					return err
+					return toUser(m, err)
 				}
 			}
 		}
@@ -214,7 +220,7 @@ func (s *Service) dm(ctx context.Context, openID string, msg Outgoing, key func(
 		return nil
 	}
 	_, err := s.Messenger.Send(ctx, Recipient{OpenID: openID}, msg, key(openID))
-	return err
+	return toUser(openID, err)
 }
 
 func (s *Service) retiredOwnerCard(v LeadView) []byte {

@@ -12,7 +12,37 @@ const (
 	TimerFollowUp     TimerKind = "followup"      // the rep's follow-up reminder
 	TimerWarn         TimerKind = "warn"          // warning before auto-recycle
 	TimerRecycle      TimerKind = "recycle"       // protection ends: back to the pool
+	TimerCardRefresh  TimerKind = "card_refresh"  // re-post the live card before Lark stops updating it
 )
+
+// CardUpdateWindow is how long Lark lets a card JSON 2.0 message be updated and its buttons clicked: "卡片
+// JSON 2.0 … 支持在 14 天内更新和交互" (https://open.feishu.cn/document/feishu-cards/card-json-v2-breaking-changes-release-notes).
+const CardUpdateWindow = 14 * 24 * time.Hour
+
+// DefaultCardRefreshAfter re-posts an open lead's live card at day 13, a day before the window closes.
+const DefaultCardRefreshAfter = 13 * 24 * time.Hour
+
+// cardRefreshDue is when the lead's live card must be re-posted: the owner's DM card for an owned lead, the
+// pool card for one waiting in the pool, counted from when it was posted (claim, pooling) or last re-posted.
+func cardRefreshDue(l *Lead, p *Pool) (time.Time, bool) {
+	anchor := l.PooledAt
+	if l.Owned() {
+		anchor = l.ClaimedAt
+	} else if p.ChatID == "" {
+		return time.Time{}, false
+	}
+	if anchor.IsZero() {
+		return time.Time{}, false
+	}
+	if l.CardsRefreshedAt.After(anchor) {
+		anchor = l.CardsRefreshedAt
+	}
+	after := p.CardRefreshAfter
+	if after <= 0 || after >= CardUpdateWindow {
+		after = DefaultCardRefreshAfter
+	}
+	return anchor.Add(after), true
+}
 
 // Timer is a pending deadline of a lead.
 type Timer struct {
@@ -28,6 +58,9 @@ func PendingTimers(l *Lead, p *Pool, bh *BusinessHours) []Timer {
 		return nil
 	}
 	var ts []Timer
+	if due, ok := cardRefreshDue(l, p); ok {
+		ts = append(ts, Timer{Kind: TimerCardRefresh, Due: due})
+	}
 	if !l.Owned() {
 		if from := slaFrom(l); l.SLAStep < len(p.SLA.Unclaimed) && !from.IsZero() {
 			ts = append(ts, Timer{TimerUnclaimed, l.SLAStep, bh.Add(from, p.SLA.Unclaimed[l.SLAStep].After)})
@@ -127,6 +160,7 @@ func ReturnToPool(l *Lead, now time.Time) {
 	l.PooledAt = now
 	l.PoolEpoch++
 	l.SLAFrom, l.SLAStep = now, 0
+	l.CardsRefreshedAt = time.Time{} // a fresh pool card follows
 	l.ClaimedAt, l.FirstContactAt, l.ProtectedUntil, l.WarnedAt, l.FollowUpAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 }
 
@@ -134,6 +168,7 @@ func ReturnToPool(l *Lead, now time.Time) {
 func TakeOwnership(l *Lead, p *Pool, owner string, now time.Time) {
 	l.OwnerID = owner
 	l.ClaimedAt = now
+	l.CardsRefreshedAt = time.Time{} // the owner's DM card is posted now
 	l.FirstContactAt = time.Time{}
 	l.SLAFrom, l.SLAStep = now, 0
 	l.LastActivityAt = now

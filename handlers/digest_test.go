@@ -42,7 +42,7 @@ func (r *digestSends) Send(_ context.Context, to crm.Recipient, m crm.Outgoing, 
 	r.to, r.cards = append(r.to, to), append(r.cards, string(m.Card))
 	return "om_x", nil
 }
-func (r *digestSends) Reply(context.Context, string, crm.Outgoing, string) (string, error) {
+func (r *digestSends) Reply(context.Context, string, string, crm.Outgoing, string) (string, error) {
 	return "om_y", nil
 }
 func (r *digestSends) UpdateCard(context.Context, string, []byte) error { return nil }

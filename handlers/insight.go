@@ -108,14 +108,14 @@ func (h *Lark) insightForm(ctx context.Context, a bot.CardAction) error {
 	}
 	if len(res.Candidates) > 0 {
 		// The form stays as it is, so the author can submit another insight; the question goes below it.
-		_, err := h.Messenger.Reply(ctx, a.MessageID, crm.Outgoing{Card: cards.InsightPick(res.Candidates, res.Insight.ID)},
+		_, err := h.Messenger.Reply(ctx, a.ChatID, a.MessageID, crm.Outgoing{Card: cards.InsightPick(res.Candidates, res.Insight.ID)},
 			"insight-pick-"+strconv.FormatInt(res.Insight.ID, 10))
 		if err != nil {
 			h.Logger.WarnContext(ctx, "send insight pick card", "insight_id", res.Insight.ID, "error", err)
 		}
 		return nil
 	}
-	_, err = h.Messenger.Reply(ctx, a.MessageID, crm.Outgoing{Card: cards.InsightSaved(res.Insight, res.Customer)},
+	_, err = h.Messenger.Reply(ctx, a.ChatID, a.MessageID, crm.Outgoing{Card: cards.InsightSaved(res.Insight, res.Customer)},
 		"insight-saved-"+strconv.FormatInt(res.Insight.ID, 10))
 	if err != nil {
 		h.Logger.WarnContext(ctx, "send insight confirmation", "insight_id", res.Insight.ID, "error", err)

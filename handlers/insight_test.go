@@ -90,7 +90,7 @@ func (r *recorder) Send(context.Context, crm.Recipient, crm.Outgoing, string) (s
 	return "om_sent", nil
 }
 
-func (r *recorder) Reply(_ context.Context, id string, m crm.Outgoing, _ string) (string, error) {
+func (r *recorder) Reply(_ context.Context, _, id string, m crm.Outgoing, _ string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.replies[id] = m.Card

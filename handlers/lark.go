@@ -38,7 +38,7 @@ func (h *Lark) HandleMessage(ctx context.Context, m bot.Message) error {
 	cmd := ParseCommand(m.Text)
 	card := h.command(ctx, m, cmd)
 	h.Logger.Info("chat command", "command", cmd.Name, "chat_id", m.ChatID, "open_id", m.SenderOpenID, "message_id", m.MessageID)
-	if _, err := h.Messenger.Reply(ctx, m.MessageID, crm.Outgoing{Card: card}, "re-"+m.MessageID); err != nil {
+	if _, err := h.Messenger.Reply(ctx, m.ChatID, m.MessageID, crm.Outgoing{Card: card}, "re-"+m.MessageID); err != nil {
 		return fmt.Errorf("reply to %s: %w", cmd.Name, err)
 	}
 	return nil

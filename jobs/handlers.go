@@ -133,7 +133,9 @@ func (w *Worker) handleFeedback(ctx context.Context, _ *asynq.Task) error {
 }
 
 // classify marks errors that retrying cannot fix with asynq.SkipRetry: crm's not-found, invalid and forbidden
-// codes, and errors that say of themselves they are not temporary. Everything else retries with backoff.
+// codes, and errors that say of themselves they are permanent (Lark's short list: recalled message, bot
+// removed from the chat, user left). Everything else retries with backoff, a Lark error outside 5xx and 429
+// included: a missing scope or a refused card is fixed by an admin, and the notification must follow.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -152,8 +154,8 @@ func permanent(err error) bool {
 			return true
 		}
 	}
-	var tmp interface{ Temporary() bool }
-	return errors.As(err, &tmp) && !tmp.Temporary()
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // handleError logs a failed task once, with its type and lead id only: payloads are never logged.

@@ -20,6 +20,16 @@ type netErr struct{ temporary bool }
 func (e netErr) Error() string   { return fmt.Sprintf("network error (temporary %v)", e.temporary) }
 func (e netErr) Temporary() bool { return e.temporary }
 
+// larkErr answers like bot.APIError: not worth retrying within the call, permanent only on Lark's short list.
+type larkErr struct {
+	code      int
+	permanent bool
+}
+
+func (e larkErr) Error() string   { return fmt.Sprintf("lark code %d", e.code) }
+func (e larkErr) Temporary() bool { return false }
+func (e larkErr) Permanent() bool { return e.permanent }
+
 func TestErrorMapping(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -30,7 +40,10 @@ func TestErrorMapping(t *testing.T) {
 		{"not found", crm.Errorf(crm.ENOTFOUND, "lead 5 not found"), false},
 		{"invalid", crm.FieldError("stage", "unknown stage"), false},
 		{"forbidden", fmt.Errorf("claim lead 5: %w", crm.Errorf(crm.EFORBIDDEN, "not a member")), false},
-		{"permanent network error", fmt.Errorf("send card: %w", netErr{temporary: false}), false},
+		{"network error that is not temporary", fmt.Errorf("send card: %w", netErr{temporary: false}), true},
+		{"lark missing scope 99991672", fmt.Errorf("send card: %w", larkErr{code: 99991672}), true},
+		{"lark no permission 230027", fmt.Errorf("send card: %w", larkErr{code: 230027}), true},
+		{"lark message recalled 230011", fmt.Errorf("reply: %w", larkErr{code: 230011, permanent: true}), false},
 		{"temporary network error", fmt.Errorf("send card: %w", netErr{temporary: true}), true},
 		{"conflict", crm.Errorf(crm.ECONFLICT, "lead changed"), true},
 		{"unavailable", crm.Errorf(crm.EUNAVAILABLE, "lark is down"), true},

@@ -112,7 +112,7 @@ func (s *Server) api(route string, authed bool, fn apiFunc) http.HandlerFunc {
 			rep = fail(http.StatusBadRequest, CodeInvalidToken, "Invalid access token for authorization. Please make a request with token attached.")
 		case authed && s.scopeDeniedLocked(route, &rep):
 		case authed && s.botInactiveLocked(route, &rep):
-		case authed && s.st.enforce && !s.appLimitLocked(&rep):
+		case authed && s.st.enforce && !s.apiLimitLocked(route, &rep):
 		default:
 			rep = fn(a)
 		}

@@ -6,21 +6,61 @@ import (
 	"time"
 )
 
-// Lark's published limits: 5/s per chat, per user and per message update; 50/s and 1000/min per app.
-const (
-	perTargetPerSecond = 5
-	appPerSecond       = 50
-	appPerMinute       = 1000
-)
+// Lark limits each API on its own, per app and tenant: every API page states its tier under "接口频率限制",
+// and a call over it is answered HTTP 429, code 99991400, with x-ogw-ratelimit-limit and
+// x-ogw-ratelimit-reset (seconds) headers. Source: https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+// (tiers: "1000 次/分钟、50 次/秒" is tier 4; "50 次/秒" tier 9).
+type apiTier struct {
+	perSecond, perMinute int // 0: no limit of that length
+}
+
+// tier4 is "1000 次/分钟、50 次/秒".
+var tier4 = apiTier{perSecond: 50, perMinute: 1000}
+
+// apiTiers are the tiers of the routes the emulator serves, each from its API page.
+var apiTiers = map[string]apiTier{
+	// https://open.feishu.cn/document/server-docs/im-v1/message/create: 1000 次/分钟、50 次/秒
+	RouteCreateMessage: tier4,
+	// https://open.feishu.cn/document/server-docs/im-v1/message/reply: 1000 次/分钟、50 次/秒
+	RouteReplyMessage: tier4,
+	// https://open.feishu.cn/document/server-docs/im-v1/message/patch: 1000 次/分钟、50 次/秒
+	RoutePatchMessage: tier4,
+	// https://open.feishu.cn/document/server-docs/im-v1/message/get: 1000 次/分钟、50 次/秒
+	RouteGetMessage: tier4,
+	// https://open.feishu.cn/document/server-docs/im-v1/buzz-messages/urgent_app: "默认接口限流为50 QPS" (the SDK's
+	// comment on UrgentApp, service/im/v1/resource.go)
+	RouteUrgentApp: {perSecond: 50},
+	// https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN (delayed card update): 1000 次/分钟、50 次/秒
+	RouteCardUpdate: tier4,
+	// https://open.feishu.cn/document/server-docs/contact-v3/user/get: 1000 次/分钟、50 次/秒
+	RouteGetUser: tier4,
+	// https://open.feishu.cn/document/server-docs/group/chat/get: 1000 次/分钟、50 次/秒
+	RouteGetChat: tier4,
+	// https://open.feishu.cn/document/server-docs/group/chat-member/get: 1000 次/分钟、50 次/秒
+	RouteGetChatMembers: tier4,
+	// bot/v3/info documents no tier; the emulator assumes the IM APIs' tier.
+	RouteBotInfo: tier4,
+}
+
+// Per-target IM limits, answered 230020 "This operation triggers the frequency limit" (HTTP 400), from the
+// error tables of the same pages:
+//   - message/create: "向同一用户发送消息的限频为 5 QPS、向同一群组发送消息的限频为群内机器人共享 5 QPS";
+//     message/reply: a reply is a message in the parent's chat and counts against the chat's 5 QPS;
+//   - message/patch: "单条消息更新频控为5QPS" (the page, and the SDK's comment on Patch, service/im/v1/resource.go); the emulator
+//     applies the same per-message limit to delayed card updates, whose page does not state one.
+const perTargetPerSecond = 5
 
 // limiter keeps sliding windows of admitted request times. Sliding logs rather than token buckets make the
 // outcome of a burst exact, so tests can predict which call is refused.
 type limiter struct {
-	app     []time.Time            // last minute of admitted app calls
+	apis    map[string][]time.Time // route → last minute of admitted calls
 	targets map[string][]time.Time // "chat:oc_…", "user:ou_…", "msg:om_…" → last second
 }
 
-func (l *limiter) init() { l.targets = make(map[string][]time.Time) }
+func (l *limiter) init() {
+	l.apis = make(map[string][]time.Time)
+	l.targets = make(map[string][]time.Time)
+}
 
 func prune(ts []time.Time, since time.Time) []time.Time {
 	i := 0
@@ -36,7 +76,6 @@ func (s *Server) EnforceRateLimits(on bool) {
 	defer s.mu.Unlock()
 	s.st.enforce = on
 	s.st.rl.init()
-	s.st.rl.app = nil
 }
 
 // RateLimited counts calls refused with a rate-limit code (enforced or injected).
@@ -46,22 +85,29 @@ func (s *Server) RateLimited() int {
 	return s.st.rateLimited
 }
 
-// appLimitLocked admits a call under the app-wide limits, or fills rep with Lark's 429 and returns false.
-func (s *Server) appLimitLocked(rep *reply) bool {
+// apiLimitLocked admits a call of route under that API's own tier, or fills rep with Lark's 429 and returns
+// false. Routes without a documented tier are not limited.
+func (s *Server) apiLimitLocked(route string, rep *reply) bool {
+	t, limited := apiTiers[route]
+	if !limited {
+		return true
+	}
 	now := s.st.now()
 	l := &s.st.rl
-	l.app = prune(l.app, now.Add(-time.Minute))
-	inLastSecond := len(prune(l.app, now.Add(-time.Second)))
+	calls := prune(l.apis[route], now.Add(-time.Minute))
+	inLastSecond := prune(calls, now.Add(-time.Second))
 	switch {
-	case inLastSecond >= appPerSecond:
-		*rep = appLimited(appPerSecond, 1)
+	case t.perSecond > 0 && len(inLastSecond) >= t.perSecond:
+		*rep = appLimited(t.perSecond, 1)
+		l.apis[route] = calls
 		return false
-	case len(l.app) >= appPerMinute:
-		reset := int(l.app[0].Add(time.Minute).Sub(now)/time.Second) + 1
-		*rep = appLimited(appPerMinute, reset)
+	case t.perMinute > 0 && len(calls) >= t.perMinute:
+		reset := int(calls[0].Add(time.Minute).Sub(now)/time.Second) + 1
+		*rep = appLimited(t.perMinute, reset)
+		l.apis[route] = calls
 		return false
 	}
-	l.app = append(l.app, now)
+	l.apis[route] = append(calls, now)
 	return true
 }
 
@@ -121,7 +167,7 @@ func (s *Server) takeFaultLocked(route string, rep *reply) bool {
 	}
 	f.n--
 	if f.code == CodeRateLimited {
-		*rep = appLimited(appPerSecond, 1)
+		*rep = appLimited(tier4.perSecond, 1)
 		rep.status = f.status
 		return true
 	}

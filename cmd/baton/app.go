@@ -46,6 +46,7 @@ type app struct {
 	lark   *bot.Client
 	world  *sandbox.World
 	svc    *crm.Service
+	failed *jobs.Failures // notifications Lark keeps refusing
 	now    func() time.Time
 	closed []func()
 }
@@ -181,14 +182,15 @@ func (a *app) open(ctx context.Context) error {
 	a.closed = append(a.closed, func() { a.redis.Close() })
 	a.queue = asynq.NewClientFromRedisClient(a.redis.Client)
 	if a.lark, err = bot.NewClient(bot.Config{AppID: a.cfg.Lark.AppID, AppSecret: a.cfg.Lark.AppSecret,
-		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log}); err != nil {
+		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log, NameMissTTL: a.cfg.Lark.NameMissTTL}); err != nil {
 		return err
 	}
+	a.failed = jobs.NewFailures(a.redis, a.now)
 	a.svc = &crm.Service{
 		Leads: a.db, Members: a.db, Privacy: a.db, Messenger: a.lark, Directory: a.lark,
 		Scheduler: jobs.NewScheduler(a.queue, a.log, a.now), Renderer: cards.Renderer{},
 		Settings: &a.cfg.Settings, Now: a.now, Logger: a.log,
-		Insights: a.db, Digests: a.db, Marks: a.db,
+		Insights: a.db, Digests: a.db, Marks: a.db, Failures: a.failed,
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ const fixPublishEN = ", then create and publish a version under Version Manageme
 
 func checkBot(ctx context.Context, _ *config.Config, c *bot.Client) []finding {
 	f := finding{what: "bot ability / 机器人能力", blocking: true}
-	info, err := c.BotInfo(ctx)
+	info, err := c.BotStatus(ctx)
 	switch {
 	case err == nil && info.Activated:
 		f.ok, f.detail = true, fmt.Sprintf("%s (%s)", info.AppName, info.OpenID)

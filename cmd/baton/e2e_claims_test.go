@@ -218,7 +218,7 @@ func TestOpenResendsOwnerCard(t *testing.T) {
 		t.Fatalf("open: %q", toastText(r))
 	}
 	dms := b.waitDMs(repID(1), 3)
-	if c := dms[2].Content; !strings.Contains(c, "13800138104") {
+	if c := dms[2].Content; !strings.Contains(c, "138 0013 8104") {
 		t.Fatalf("the card sent on Open is not the owner card: %s", c)
 	}
 	if resp := b.rawClick(touch.ID, repID(2), buttonValue(t, touch.Content, "open"), nil); okResp(resp) {

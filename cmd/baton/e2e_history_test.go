@@ -138,7 +138,7 @@ func TestLeadHistoryCommand(t *testing.T) {
 	}
 
 	m := ask(managerID, "/线索 #"+itoa(id), 1)
-	if strings.Contains(m, "13912345678") || strings.Contains(m, "13600136000") || !strings.Contains(m, "139****5678") {
+	if strings.Contains(m, "13912345678") || strings.Contains(m, "13600136000") || strings.Contains(m, "136 0013 6000") || !strings.Contains(m, "139****5678") {
 		t.Errorf("the manager's history card does not mask phone numbers: %s", m)
 	}
 

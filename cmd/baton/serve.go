@@ -48,7 +48,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	defer cancel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	reg.MustRegister(jobs.NewQueueCollector(a.redis))
+	reg.MustRegister(jobs.NewQueueCollector(a.redis), jobs.NewFailuresCollector(a.failed))
 	a.db.WarmUp(ctx)
 
 	var stops []func()
@@ -94,7 +94,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	stops = append(stops, func() { cancel(); <-warmed })
 	larkHandler := &handlers.Lark{Service: a.svc, Messenger: a.lark, Cards: cards.Renderer{}, Logger: a.log}
 	intake := bot.IntakeConfig{VerificationToken: a.cfg.Lark.VerificationToken, EncryptKey: a.cfg.Lark.EncryptKey,
-		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, BotOpenID: a.botOpenID(ctx)}
+		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, Bot: a.botIdentity(ctx)}
 	if a.cfg.Lark.EventMode == config.EventModeWebSocket {
 		done := make(chan struct{})
 		go func() {
@@ -157,14 +157,17 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	return nil
 }
 
-// botOpenID asks Lark for the bot's own open_id, used to recognise @-mentions; failures are not fatal.
-func (a *app) botOpenID(ctx context.Context) string {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// botIdentity asks Lark for the bot's own open_id, used to recognise @-mentions. When Lark does not answer
+// at once, serving goes on: mentions by LARK_BOT_NAME count meanwhile, and the identity is fetched again
+// in the background with backoff until Lark answers.
+func (a *app) botIdentity(ctx context.Context) *bot.Identity {
+	id := bot.NewIdentity("", a.cfg.Lark.BotName)
+	first, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	id, err := a.lark.BotOpenID(ctx)
-	if err != nil {
-		a.log.Warn("lark bot info unavailable; @-mentions are detected once it answers", "error", err)
+	if openID, name, err := a.lark.BotInfo(first); err == nil {
+		return bot.NewIdentity(openID, a.cfg.Lark.BotName, name)
 	}
+	go a.lark.LearnIdentity(ctx, id)
 	return id
 }
 
@@ -173,6 +176,8 @@ func (a *app) checks() []handlers.Check {
 		{Name: "database", Required: true, Probe: a.db.Ping},
 		{Name: "redis", Probe: func(ctx context.Context) error { return a.redis.Client.Ping(ctx).Err() }},
 		{Name: "lark", Probe: a.lark.Ping},
+		// Notifications Lark keeps refusing (a missing scope, a refused card): degraded, not unavailable.
+		{Name: "lark_delivery", Probe: a.failed.ReadyProbe(a.svc.AlertAfter)},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/baton-crm/baton/crm"
 )
@@ -40,6 +41,10 @@ type Lark struct {
 	EncryptKey        string
 	BaseURL           string // https://open.feishu.cn, https://open.larksuite.com, or the emulator
 	EventMode         string // EventModeWebhook or EventModeWebSocket
+	BotName           string // LARK_BOT_NAME: @-mentions by this name count until Lark reports the bot's open_id
+	// NameMissTTL (LARK_NAME_MISS_TTL) is how long a failed user-name look-up (41050, outside the contact
+	// range) is remembered; zero takes bot's default of 5 minutes.
+	NameMissTTL time.Duration
 }
 
 // Roles a process can take (BATON_ROLES).

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // readEnv fills the environment part of Config, appending one clear problem per bad variable. Values
@@ -29,6 +30,7 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 			EncryptKey:        env("LARK_ENCRYPT_KEY"),
 			BaseURL:           strings.TrimRight(env("LARK_BASE_URL"), "/"),
 			EventMode:         env("LARK_EVENT_MODE"),
+			BotName:           strings.TrimSpace(env("LARK_BOT_NAME")),
 		},
 	}
 	if msg := checkListenAddr(c.HTTPAddr); msg != "" {
@@ -63,6 +65,13 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 		bad("BATON_AUTO_MIGRATE: %q is not true or false", env("BATON_AUTO_MIGRATE"))
 	}
 	c.AutoMigrate = auto
+	if v := env("LARK_NAME_MISS_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("LARK_NAME_MISS_TTL: %q is not a positive duration (like 5m)", v)
+		}
+		c.Lark.NameMissTTL = d
+	}
 	c.Roles = parseRoles(env("BATON_ROLES"), bad)
 	if v := env("BATON_DATA_KEY"); v != "" {
 		key, err := parseDataKey(v)

@@ -9,7 +9,7 @@ import (
 )
 
 var poolKeys = []string{"key", "name", "chat_id", "mode", "managers", "members", "weights", "limits",
-	"cooldown", "protection", "sla", "managers_can_claim"}
+	"cooldown", "protection", "sla", "managers_can_claim", "card_refresh_after"}
 
 // Actions allowed on each SLA ladder: nobody owns an unclaimed lead to remind, and a claimed lead is not
 // handed back to the pool by its first-contact ladder (the protection period does that).
@@ -79,6 +79,14 @@ func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
 		if v, ok := f["cooldown"]; ok {
 			if d, ok := p.duration(v.val, v.path); ok {
 				pool.Cooldown = d
+			}
+		}
+		if v, ok := f["card_refresh_after"]; ok {
+			if d, ok := p.duration(v.val, v.path); ok {
+				if d <= 0 || d >= crm.CardUpdateWindow {
+					p.errorf(v.val, v.path, "%s must be positive and shorter than Lark's 14-day card update window", crm.FormatDuration(d))
+				}
+				pool.CardRefreshAfter = d
 			}
 		}
 		if v, ok := f["protection"]; ok {
