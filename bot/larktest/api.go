@@ -202,6 +202,8 @@ func (s *Server) routes() http.Handler {
 	handle(RouteGetChat, true, s.handleGetChat)
 	handle(RouteGetChatMembers, true, s.handleGetChatMembers)
 	handle(RouteBotInfo, true, s.handleBotInfo)
+	handle(RouteBatchGetID, true, s.handleBatchGetID)
+	handle(RouteListChats, true, s.handleListChats)
 	handle(RouteWSEndpoint, false, s.handleWSEndpoint)
 	mux.HandleFunc("GET "+wsPath, s.serveWS)
 	s.controlRoutes(mux)

@@ -14,6 +14,7 @@ type User struct {
 	Name    string `json:"name"`
 	EnName  string `json:"en_name,omitempty"`
 	Email   string `json:"email,omitempty"`
+	Mobile  string `json:"mobile,omitempty"` // as batch_get_id matches it: 11 digits in mainland China, else "+" and the country code
 }
 
 // Chat is a group or a bot↔user direct chat.
