@@ -22,6 +22,9 @@ type NewLead struct {
 	Attributes map[string]any
 	Pool       string
 	At         time.Time
+	// Quiet stores a new lead as already shown: no pool or owner card is posted for it (a migration import
+	// announces its leads in one summary instead). Its cards appear once something happens to it.
+	Quiet bool
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent

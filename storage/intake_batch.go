@@ -314,6 +314,7 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 			events[i] = c.in.Created(l)
 		}
 		leads[i] = newLeadRow(l, now)
+		quietCards(&leads[i], c.in)
 	}
 	if _, err := tx.NewInsert().Model(&leads).Returning("id").Exec(ctx); err != nil {
 		return fmt.Errorf("insert leads: %w", err)

@@ -198,7 +198,7 @@ func TestImportCSV(t *testing.T) {
 		t.Errorf("no progress shown: %s", errOut.String())
 	}
 	rej, err := os.ReadFile(filepath.Join(dir, "leads.rejected.csv"))
-	if err != nil || !strings.Contains(string(rej), "3,phone is not a") || !strings.Contains(string(rej), "钱七") {
+	if err != nil || !strings.Contains(string(rej), "\n3,") || !strings.Contains(string(rej), "phone is not a") || !strings.Contains(string(rej), "钱七") {
 		t.Fatalf("rejects file: %v\n%s", err, rej)
 	}
 	// The running server's sweeper posts the imported leads' cards.
