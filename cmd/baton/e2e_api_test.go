@@ -222,3 +222,34 @@ func TestRouteDryRun(t *testing.T) {
 		t.Errorf("dry run stored a lead: %v", body)
 	}
 }
+
+// TestRouteDryRunNamesPeople: for an assign pool the dry run names who would get the lead and who was
+// skipped, with their open_ids beside the names.
+func TestRouteDryRunNamesPeople(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: `timezone: Asia/Shanghai
+sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: assign
+    managers: [%[2]s]
+    members: [ou_e2e_rep01, ou_e2e_rep02]
+routing:
+  - {pool: east}
+`})
+	if code, _, _ := runCLI(t, b.env, "config", "check"); code != 0 {
+		t.Fatal("config check failed")
+	}
+	var out, errOut syncBuffer
+	b.post("/api/v1/leads", map[string]string{"Authorization": "Bearer " + webToken}, map[string]any{"name": "甲", "phone": "13800138001"})
+	file := filepath.Join(t.TempDir(), "lead.json")
+	os.WriteFile(file, []byte(`{"name":"x","phone":"13800138000"}`), 0o600)
+	if code := run(t.Context(), []string{"route", "--dry-run", file, "--source", "web-form"}, b.getenv, &out, &errOut, nil); code != 0 {
+		t.Fatalf("route exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "owner: 销售0") || !strings.Contains(out.String(), "(ou_e2e_rep0") {
+		t.Errorf("route output does not name the owner:\n%s", out.String())
+	}
+}

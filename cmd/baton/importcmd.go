@@ -34,7 +34,7 @@ func openTool(ctx context.Context, getenv func(string) string, stderr io.Writer)
 			a.close()
 		}
 	}()
-	if a.db, err = openDB(ctx, cfg, a.log, a.now, cfg.AutoMigrate); err != nil {
+	if a.db, err = openDB(ctx, cfg, a.log, a.now, cfg.AutoMigrate, true); err != nil {
 		return nil, err
 	}
 	a.closed = append(a.closed, func() { a.db.Close() })
