@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/baton-crm/baton/bot/larktest"
 )
 
 // TestLeadAPIBadInput: every bad request gets a 4xx naming the problem, never a 5xx, and stores nothing.
@@ -251,5 +253,22 @@ routing:
 	}
 	if !strings.Contains(out.String(), "owner: 销售0") || !strings.Contains(out.String(), "(ou_e2e_rep0") {
 		t.Errorf("route output does not name the owner:\n%s", out.String())
+	}
+}
+
+// TestLarkIDs: `baton lark ids` lists the bot's chats with their oc_ ids and resolves an email and a mobile
+// to named ou_ ids, so an admin can fill baton.yaml; someone unknown is reported and the exit status says so.
+func TestLarkIDs(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	b.emu.AddUser(larktest.User{OpenID: repID(2), Name: "销售02", Email: "rep2@example.com", Mobile: "13912340002"})
+	code, out, stderr := runCLI(t, b.env, "lark", "ids", "rep2@example.com", "+86 139-1234-0002", "ghost@example.com")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (one person not found)\n%s", code, stderr)
+	}
+	for _, want := range []string{salesChat + "  销售群", opsChat + "  运营", "rep2@example.com  销售02 (" + repID(2) + ")",
+		"+86 139-1234-0002  销售02 (" + repID(2) + ")", "ghost@example.com  not found"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
