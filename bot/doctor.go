@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -89,50 +88,6 @@ func (c *Client) GrantedScopes(ctx context.Context) (map[string]bool, error) {
 		granted[s.Name] = s.Status == 1
 	}
 	return granted, nil
-}
-
-// BotChat is a chat the bot is a member of.
-type BotChat struct {
-	ChatID string
-	Name   string
-}
-
-// BotChats lists the chats the bot is in (GET /open-apis/im/v1/chats, paged, 100 a page).
-// https://open.feishu.cn/document/server-docs/group/chat/list
-func (c *Client) BotChats(ctx context.Context) ([]BotChat, error) {
-	var chats []BotChat
-	token := ""
-	for page := 0; page < 1000; page++ { // 100,000 chats: a bound, not a limit anyone meets
-		var out struct {
-			Data struct {
-				Items []struct {
-					ChatID string `json:"chat_id"`
-					Name   string `json:"name"`
-				} `json:"items"`
-				HasMore   bool   `json:"has_more"`
-				PageToken string `json:"page_token"`
-			} `json:"data"`
-		}
-		q := url.Values{"page_size": {"100"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		err := c.do(ctx, call{op: "chats", keys: c.rateKeys("chats")},
-			func(ctx context.Context, tok larkcore.RequestOptionFunc) (*larkcore.ApiResp, *larkcore.CodeError, error) {
-				return c.raw(ctx, http.MethodGet, "/open-apis/im/v1/chats?"+q.Encode(), nil, &out, tok)
-			})
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range out.Data.Items {
-			chats = append(chats, BotChat{ChatID: it.ChatID, Name: it.Name})
-		}
-		if !out.Data.HasMore || out.Data.PageToken == "" {
-			return chats, nil
-		}
-		token = out.Data.PageToken
-	}
-	return chats, nil
 }
 
 // CheckLongConnection asks Lark for a long-connection endpoint as the SDK's websocket client does

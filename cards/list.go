@@ -11,6 +11,9 @@ import (
 // maxRows caps a lead list; Lark allows 200 components per card and a row takes four.
 const maxRows = 20
 
+// PageSize is how many leads one page of /pool or /my shows.
+const PageSize = maxRows
+
 // LeadList answers /my and /pool: one row per lead with its key action — Claim while it waits in the pool,
 // Open (the owner card again) otherwise. title is the heading in Chinese and English.
 func LeadList(title [2]string, views []crm.LeadView) []byte {
@@ -18,6 +21,70 @@ func LeadList(title [2]string, views []crm.LeadView) []byte {
 	if zh == "" || en == "" {
 		zh, en = "线索", "Leads"
 	}
+	elems, shown := listRows(views, 0)
+	if more := countLeads(views) - shown; more > 0 {
+		elems = append(elems, noteDiv(fmt.Sprintf("还有 %d 条未显示", more), fmt.Sprintf("%d more not shown", more)))
+	}
+	n := strconv.Itoa(countLeads(views))
+	return newCard(zh+"（"+n+"）", en+" ("+n+")", newHeader(zh, en, colorBlue), elems...)
+}
+
+// ListKind says which listing a paged lead list is, for its wording and its next-page button.
+type ListKind string
+
+// Paged listings.
+const (
+	ListPool ListKind = "pool" // leads waiting in a pool, longest-waiting first
+	ListMine ListKind = "my"   // the rep's open leads, earliest claimed first
+)
+
+// LeadListPage is one page of /pool or /my: the total on top ("待认领 45 条，显示最早的 20 条"), the rows,
+// and a next-page button while leads remain. pool is the pool key the next page lists (ListPool only).
+func LeadListPage(title [2]string, kind ListKind, pool string, p crm.LeadPage) []byte {
+	zh, en := cleanLine(title[0]), cleanLine(title[1])
+	if zh == "" || en == "" {
+		zh, en = "线索", "Leads"
+	}
+	rows, shown := listRows(p.Views, p.Offset)
+	szh, sen := pageSummary(kind, p.Total, p.Offset, shown)
+	elems := append([]any{md(szh, sen)}, rows...)
+	if next := p.Next(); next > 0 {
+		a := Action{Op: OpPage, Args: map[string]string{"list": string(kind), "offset": strconv.Itoa(next)}}
+		if kind == ListPool {
+			a.Args["pool"] = pool
+		}
+		last := min(next+PageSize, p.Total)
+		elems = append(elems, actionButton("next_page", fmt.Sprintf("下一页（第 %d–%d 条）", next+1, last),
+			fmt.Sprintf("Next page (%d–%d)", next+1, last), btnDefault, a))
+	}
+	n := strconv.Itoa(p.Total)
+	return newCard(zh+"（"+n+"）", en+" ("+n+")", newHeader(zh, en, colorBlue), elems...)
+}
+
+// pageSummary is the line above the rows: how many leads there are and which of them the page shows.
+func pageSummary(kind ListKind, total, offset, shown int) (zh, en string) {
+	what, whatEN, order, orderEN := "待认领", "waiting", "最早", "oldest"
+	if kind == ListMine {
+		what, whatEN, order, orderEN = "进行中", "open", "最早认领", "earliest claimed"
+	}
+	switch {
+	case total == 0:
+		return fmt.Sprintf("%s 0 条", what), fmt.Sprintf("0 %s", whatEN)
+	case offset == 0 && shown >= total:
+		return fmt.Sprintf("%s %d 条", what, total), fmt.Sprintf("%d %s", total, whatEN)
+	case offset == 0:
+		return fmt.Sprintf("%s %d 条，显示%s的 %d 条", what, total, order, shown),
+			fmt.Sprintf("%d %s, showing the %s %d", total, whatEN, orderEN, shown)
+	case shown == 0:
+		return fmt.Sprintf("%s %d 条，这一页已经没有了", what, total), fmt.Sprintf("%d %s; nothing left on this page", total, whatEN)
+	}
+	return fmt.Sprintf("%s %d 条，显示第 %d–%d 条", what, total, offset+1, offset+shown),
+		fmt.Sprintf("%d %s, showing %d–%d", total, whatEN, offset+1, offset+shown)
+}
+
+// listRows renders up to maxRows leads, numbered from offset+1, or a "no leads" line; it returns the
+// elements and how many leads they show.
+func listRows(views []crm.LeadView, offset int) ([]any, int) {
 	elems := make([]any, 0, min(len(views), maxRows)+1)
 	shown := 0
 	for _, v := range views {
@@ -28,16 +95,12 @@ func LeadList(title [2]string, views []crm.LeadView) []byte {
 			break
 		}
 		shown++
-		elems = append(elems, listRow(v, shown))
+		elems = append(elems, listRow(v, offset+shown))
 	}
 	if shown == 0 {
 		elems = append(elems, plainDiv("暂无线索", "No leads"))
 	}
-	if more := countLeads(views) - shown; more > 0 {
-		elems = append(elems, noteDiv(fmt.Sprintf("还有 %d 条未显示", more), fmt.Sprintf("%d more not shown", more)))
-	}
-	n := strconv.Itoa(countLeads(views))
-	return newCard(zh+"（"+n+"）", en+" ("+n+")", newHeader(zh, en, colorBlue), elems...)
+	return elems, shown
 }
 
 func countLeads(views []crm.LeadView) int {

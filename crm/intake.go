@@ -21,6 +21,11 @@ func (s *Service) Intake(ctx context.Context, source string, in *LeadInput) (*In
 }
 
 func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now time.Time) (*IntakeResult, error) {
+	return s.intakeAs(ctx, source, nl, now, nil)
+}
+
+// intakeAs is intake, shaped by imp for a migration import (nil: an ordinary arrival).
+func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now time.Time, imp *ImportLead) (*IntakeResult, error) {
 	route, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -44,12 +49,18 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 		e.Notify = l.Owned()
 		return []LeadEvent{e}
 	}
+	if imp != nil {
+		s.shapeImport(nl, pool, imp, source, now)
+	}
 	res, err := s.Leads.IntakeLead(ctx, nl)
 	if err != nil {
 		return nil, fmt.Errorf("intake lead: %w", err)
 	}
 	if res.Status == IntakeExists {
 		return res, nil
+	}
+	if res.Status == IntakeCreated && nl.Quiet {
+		return res, nil // nothing to post and no timer to set: its cards start in line with it
 	}
 	if res.Status == IntakeCreated && pool.Mode == ModeAssign {
 		l, err := s.autoAssign(ctx, res.Lead.ID, pool, "", now, nil)
@@ -80,7 +91,6 @@ const intakeParallel = 16
 func (s *Service) IntakeMany(ctx context.Context, source string, items []*LeadInput, done func(i int, res *IntakeResult, err error)) {
 	now := s.now()
 	leads := make([]*NewLead, len(items))
-	var ok []int
 	for i, in := range items {
 		nl, err := in.Normalize(source, now)
 		if err != nil {
@@ -88,7 +98,18 @@ func (s *Service) IntakeMany(ctx context.Context, source string, items []*LeadIn
 			continue
 		}
 		leads[i] = nl
-		ok = append(ok, i)
+	}
+	s.intakeChains(ctx, leads, done, func(i int) (*IntakeResult, error) { return s.intake(ctx, source, leads[i], now) })
+}
+
+// intakeChains runs one(i) for every non-nil leads[i], concurrently except along sameCustomer chains, and
+// reports each through done; once ctx ends, the arrivals not started are answered with its error.
+func (s *Service) intakeChains(ctx context.Context, leads []*NewLead, done func(i int, res *IntakeResult, err error), one func(i int) (*IntakeResult, error)) {
+	var ok []int
+	for i, nl := range leads {
+		if nl != nil {
+			ok = append(ok, i)
+		}
 	}
 	chains := make(chan []int)
 	var wg sync.WaitGroup
@@ -100,7 +121,7 @@ func (s *Service) IntakeMany(ctx context.Context, source string, items []*LeadIn
 						done(i, nil, err)
 						continue
 					}
-					res, err := s.intake(ctx, source, leads[i], now)
+					res, err := one(i)
 					done(i, res, err)
 				}
 			}

@@ -54,7 +54,10 @@ type Lead struct {
 	WarnedAt time.Time // pre-recycle warning sent for the current protection deadline
 	// CardsRefreshedAt is when the lead's live card was last re-posted ahead of Lark's 14-day window.
 	CardsRefreshedAt time.Time
-	NextDueAt        time.Time // earliest pending timer; zero when none
+	// CardsWithheld marks a lead stored without cards (a quiet migration import) until it is claimed,
+	// assigned or returned to the pool: it has no card to re-post before Lark's window closes.
+	CardsWithheld bool
+	NextDueAt     time.Time // earliest pending timer; zero when none
 
 	// Lark message ids of the cards showing this lead.
 	PoolMessageID  string

@@ -23,6 +23,9 @@ type NewLead struct {
 	Pool       string
 	At         time.Time
 	Author     string // open_id of who entered the lead in chat; empty otherwise. Kept on its touch.
+	// Quiet stores a new lead as already shown: no pool or owner card is posted for it (a migration import
+	// announces its leads in one summary instead). Its cards appear once something happens to it.
+	Quiet bool
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent
@@ -55,7 +58,11 @@ type LeadFilter struct {
 	OwnerID    string
 	Unclaimed  bool // only leads in the pool
 	OpenOnly   bool
-	Limit      int
+	// Oldest lists the longest-waiting first: by the time the lead entered the pool for pool listings, by the
+	// claim time for an owner's listing. Otherwise newest first.
+	Oldest bool
+	Offset int // leads to skip (paging); ignored by CountLeads
+	Limit  int // ignored by CountLeads
 }
 
 // CardState records which Lark messages show a lead and the revision they show.
@@ -100,8 +107,10 @@ type LeadStore interface {
 	Timeline(ctx context.Context, leadID int64) ([]LeadEvent, error)
 	// Touches returns the lead's touches in order.
 	Touches(ctx context.Context, leadID int64) ([]Touch, error)
-	// ListLeads returns leads matching f, newest first.
+	// ListLeads returns leads matching f, newest first unless f.Oldest.
 	ListLeads(ctx context.Context, f LeadFilter) ([]*Lead, error)
+	// CountLeads returns how many leads match f (Offset and Limit aside).
+	CountLeads(ctx context.Context, f LeadFilter) (int, error)
 	// CardState returns the lead's card bookkeeping.
 	CardState(ctx context.Context, leadID int64) (CardState, error)
 	// SetCardState stores the card bookkeeping without bumping the revision.

@@ -25,6 +25,9 @@ const DefaultCardRefreshAfter = 13 * 24 * time.Hour
 // cardRefreshDue is when the lead's live card must be re-posted: the owner's DM card for an owned lead, the
 // pool card for one waiting in the pool, counted from when it was posted (claim, pooling) or last re-posted.
 func cardRefreshDue(l *Lead, p *Pool) (time.Time, bool) {
+	if l.CardsWithheld {
+		return time.Time{}, false // no card was posted, so none can go dead
+	}
 	anchor := l.PooledAt
 	if l.Owned() {
 		anchor = l.ClaimedAt
@@ -160,7 +163,7 @@ func ReturnToPool(l *Lead, now time.Time) {
 	l.PooledAt = now
 	l.PoolEpoch++
 	l.SLAFrom, l.SLAStep = now, 0
-	l.CardsRefreshedAt = time.Time{} // a fresh pool card follows
+	l.CardsRefreshedAt, l.CardsWithheld = time.Time{}, false // a fresh pool card follows
 	l.ClaimedAt, l.FirstContactAt, l.ProtectedUntil, l.WarnedAt, l.FollowUpAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 }
 
@@ -168,7 +171,7 @@ func ReturnToPool(l *Lead, now time.Time) {
 func TakeOwnership(l *Lead, p *Pool, owner string, now time.Time) {
 	l.OwnerID = owner
 	l.ClaimedAt = now
-	l.CardsRefreshedAt = time.Time{} // the owner's DM card is posted now
+	l.CardsRefreshedAt, l.CardsWithheld = time.Time{}, false // the owner's DM card is posted now
 	l.FirstContactAt = time.Time{}
 	l.SLAFrom, l.SLAStep = now, 0
 	l.LastActivityAt = now

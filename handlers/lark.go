@@ -59,21 +59,17 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		in := ParseLeadText(cmd.Args)
 		return h.enterLead(ctx, actor, &in, "/lead 张三 13800138000 想了解企业版")
 	case "my":
-		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{OwnerID: actor, OpenOnly: true, Limit: 20})
+		card, err := h.myList(ctx, actor, 0)
 		if err != nil {
 			return h.errorCard(ctx, "my", err, "/my")
 		}
-		return cards.LeadList([2]string{"我的线索", "My leads"}, views)
+		return card
 	case "pool":
 		pool, err := h.pickPool(m.ChatID, cmd.Args)
 		if err != nil {
 			return h.errorCard(ctx, "pool", err, "/pool "+h.firstPoolKey())
 		}
-		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{Pool: pool.Key, Unclaimed: true, OpenOnly: true, Limit: 20})
-		if err != nil {
-			return h.errorCard(ctx, "pool", err, "/pool")
-		}
-		return cards.LeadList([2]string{pool.Name + " · 待认领", pool.Name + " · unclaimed"}, views)
+		return h.poolList(ctx, pool, 0)
 	case "route":
 		source, in := ParseRouteText(cmd.Args)
 		if source == "" {
@@ -167,11 +163,10 @@ func (h *Lark) HandleMenu(ctx context.Context, e bot.MenuEvent) error {
 	var card []byte
 	switch e.EventKey {
 	case "my", "my_leads":
-		views, err := h.Service.ListLeads(ctx, crm.LeadFilter{OwnerID: e.OperatorOpenID, OpenOnly: true, Limit: 20})
-		if err != nil {
+		var err error
+		if card, err = h.myList(ctx, e.OperatorOpenID, 0); err != nil {
 			return err
 		}
-		card = cards.LeadList([2]string{"我的线索", "My leads"}, views)
 	case "digest":
 		card = h.digestCard(ctx, e.OperatorOpenID, "", "")
 	default:

@@ -129,6 +129,7 @@ func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at t
 	}
 	now := db.nowUTC()
 	r := newLeadRow(l, now)
+	quietCards(&r, in)
 	if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert lead: %w", err)
 	}
@@ -160,6 +161,14 @@ func newLeadRow(l *crm.Lead, now time.Time) leadRow {
 		r.Stage, r.IsOpen = string(crm.StageNew), true
 	}
 	return r
+}
+
+// quietCards marks a quiet arrival's cards as in line with its first revision, so neither the sync task
+// nor the sweeper posts them.
+func quietCards(r *leadRow, in *crm.NewLead) {
+	if in.Quiet {
+		r.CardsRev = r.Rev
+	}
 }
 
 // firstTouch is the touch of the arrival that created lead r.

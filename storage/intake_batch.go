@@ -322,6 +322,7 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 			events[i] = c.in.Created(l)
 		}
 		leads[i] = newLeadRow(l, now)
+		quietCards(&leads[i], c.in)
 	}
 	var leadIDs []returnedID
 	if _, err := tx.NewInsert().Model(&leads).Returning("id, customer_id").Exec(ctx, &leadIDs); err != nil {

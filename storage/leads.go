@@ -205,10 +205,47 @@ func appendEventRows(rows []eventRow, leadID int64, events []crm.LeadEvent, now 
 	return rows
 }
 
-// ListLeads returns leads matching f, newest first.
+// ListLeads returns leads matching f, newest first unless f.Oldest.
 func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, error) {
 	var rows []leadRow
-	q := db.rd.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC")
+	q := leadFilter(db.rd.NewSelect().Model(&rows), f)
+	switch {
+	case !f.Oldest:
+		q = q.OrderExpr("created_at DESC, id DESC")
+	case f.Unclaimed:
+		q = q.OrderExpr("pooled_at ASC, id ASC")
+	case f.OwnerID != "":
+		q = q.OrderExpr("claimed_at ASC, id ASC")
+	default:
+		q = q.OrderExpr("created_at ASC, id ASC")
+	}
+	if f.Offset > 0 {
+		q = q.Offset(int64(f.Offset))
+	}
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list leads: %w", err)
+	}
+	out := make([]*crm.Lead, len(rows))
+	for i := range rows {
+		out[i] = leadFromRow(&rows[i])
+	}
+	return out, nil
+}
+
+// CountLeads returns how many leads match f; Offset and Limit do not apply.
+func (db *DB) CountLeads(ctx context.Context, f crm.LeadFilter) (int, error) {
+	n, err := leadFilter(db.rd.NewSelect().Model((*leadRow)(nil)), f).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count leads: %w", err)
+	}
+	return int(n), nil
+}
+
+// leadFilter adds f's conditions to a query on leads.
+func leadFilter(q *bun.SelectQuery, f crm.LeadFilter) *bun.SelectQuery {
 	if f.Pool != "" {
 		q = q.Where("pool = ?", f.Pool)
 	}
@@ -224,17 +261,7 @@ func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, err
 	if f.OpenOnly {
 		q = q.Where("is_open")
 	}
-	if f.Limit > 0 {
-		q = q.Limit(int64(f.Limit))
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list leads: %w", err)
-	}
-	out := make([]*crm.Lead, len(rows))
-	for i := range rows {
-		out[i] = leadFromRow(&rows[i])
-	}
-	return out, nil
+	return q
 }
 
 // CardState returns the lead's card bookkeeping.

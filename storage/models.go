@@ -63,6 +63,7 @@ type leadRow struct {
 	SLAStep        int               `bun:"sla_step,notnull"`
 	WarnedAt       time.Time         `bun:"warned_at,nullzero"`
 	CardsRefreshed time.Time         `bun:"cards_refreshed_at,nullzero"`
+	CardsWithheld  bool              `bun:"cards_withheld,notnull"`
 	NextDueAt      time.Time         `bun:"next_due_at,nullzero"`
 	PoolMessageID  string            `bun:"pool_message_id,nullzero"`
 	OwnerMessageID string            `bun:"owner_message_id,nullzero"`
@@ -79,7 +80,7 @@ var leadWriteColumns = []string{
 	"source", "external_id", "campaign", "utm", "tags", "note", "attributes", "pool", "stage", "is_open",
 	"owner_id", "rev", "locked", "pooled_at", "claimed_at", "first_contact_at", "last_activity_at",
 	"protected_until", "follow_up_at", "closed_at", "lost_reason", "value", "prev_owner_id", "released_at",
-	"sla_from", "sla_step", "warned_at", "next_due_at", "pool_epoch", "updated_at", "cards_refreshed_at",
+	"sla_from", "sla_step", "warned_at", "next_due_at", "pool_epoch", "updated_at", "cards_refreshed_at", "cards_withheld",
 }
 
 type touchRow struct {
@@ -140,8 +141,8 @@ func leadFromRow(r *leadRow) *crm.Lead {
 		ProtectedUntil: utc(r.ProtectedUntil), FollowUpAt: utc(r.FollowUpAt), ClosedAt: utc(r.ClosedAt),
 		LostReason: r.LostReason, Value: r.Value, PrevOwnerID: r.PrevOwnerID, ReleasedAt: utc(r.ReleasedAt),
 		SLAFrom: utc(r.SLAFrom), SLAStep: r.SLAStep, WarnedAt: utc(r.WarnedAt), NextDueAt: utc(r.NextDueAt),
-		CardsRefreshedAt: utc(r.CardsRefreshed),
-		PoolMessageID:    r.PoolMessageID, OwnerMessageID: r.OwnerMessageID, PoolEpoch: r.PoolEpoch,
+		CardsRefreshedAt: utc(r.CardsRefreshed), CardsWithheld: r.CardsWithheld,
+		PoolMessageID: r.PoolMessageID, OwnerMessageID: r.OwnerMessageID, PoolEpoch: r.PoolEpoch,
 	}
 }
 
@@ -155,7 +156,7 @@ func fillLeadRow(r *leadRow, l *crm.Lead) {
 	r.FollowUpAt, r.ClosedAt = utc(l.FollowUpAt), utc(l.ClosedAt)
 	r.LostReason, r.Value, r.PrevOwnerID, r.ReleasedAt = l.LostReason, l.Value, l.PrevOwnerID, utc(l.ReleasedAt)
 	r.SLAFrom, r.SLAStep, r.WarnedAt, r.NextDueAt, r.PoolEpoch = utc(l.SLAFrom), l.SLAStep, utc(l.WarnedAt), utc(l.NextDueAt), l.PoolEpoch
-	r.CardsRefreshed = utc(l.CardsRefreshedAt)
+	r.CardsRefreshed, r.CardsWithheld = utc(l.CardsRefreshedAt), l.CardsWithheld
 	r.PoolMessageID, r.OwnerMessageID = l.PoolMessageID, l.OwnerMessageID
 }
 

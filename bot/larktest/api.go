@@ -213,6 +213,7 @@ func (s *Server) routes() http.Handler {
 	handle(RouteGetChatMembers, true, s.handleGetChatMembers)
 	handle(RouteBotInfo, true, s.handleBotInfo)
 	handle(RouteListScopes, true, s.handleListScopes)
+	handle(RouteBatchGetID, true, s.handleBatchGetID)
 	handle(RouteWSEndpoint, false, s.handleWSEndpoint)
 	mux.HandleFunc("GET "+wsPath, s.serveWS)
 	s.controlRoutes(mux)

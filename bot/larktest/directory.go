@@ -15,7 +15,8 @@ type User struct {
 	EnName  string `json:"en_name,omitempty"`
 	Email   string `json:"email,omitempty"`
 	// OutOfContactRange puts the user outside the app's contact range: contact look-ups answer 41050.
-	OutOfContactRange bool `json:"out_of_contact_range,omitempty"`
+	OutOfContactRange bool   `json:"out_of_contact_range,omitempty"`
+	Mobile            string `json:"mobile,omitempty"` // as batch_get_id matches it: 11 digits in mainland China, else "+" and the country code
 }
 
 // Chat is a group or a bot↔user direct chat.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/baton-crm/baton/cmd/baton/config"
 	"github.com/baton-crm/baton/crm"
@@ -34,6 +35,36 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseInterspersed parses flags wherever they stand among the arguments, as the usage lines show them
+// ("route --dry-run LEAD.json --source KEY"), and returns the other arguments in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
+// person names someone for an admin's terminal: "王小明 (ou_…)" when the Lark directory answers, the bare
+// open_id otherwise.
+func (a *app) person(ctx context.Context, openID string) string {
+	if a.lark == nil || openID == "" {
+		return openID
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	name, err := a.lark.UserName(ctx, openID)
+	if err != nil || name == "" {
+		return openID
+	}
+	return name + " (" + openID + ")"
+}
+
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagSet("migrate", "Usage: baton migrate\n\nApplies pending database migrations (serve does too unless BATON_AUTO_MIGRATE=false).\nSafe to run twice and from several processes at once.\n", stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -44,7 +75,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, log, nil, true)
+	db, err := openDB(ctx, cfg, log, nil, true, true)
 	if err != nil {
 		return err
 	}
@@ -65,7 +96,7 @@ func cmdConfig(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
+	cfg, _, err := loadConfig(getenv, false)
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {
@@ -85,20 +116,22 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flagSet("route", "Usage: baton route --dry-run LEAD.json [--source KEY]\n\nPrints the routing rule a lead matches, its pool, and for assign pools who would get it now\nand why others were skipped. Nothing is stored. LEAD.json is a lead as the API takes it; a\n\"source\" field in it is used when --source is not given.\n\n", stderr)
 	dry := fs.Bool("dry-run", false, "explain only (required: route never stores anything)")
 	source := fs.String("source", "", "source key the lead comes from")
-	if err := parseFlags(fs, args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if !*dry || fs.NArg() != 1 {
+	if !*dry || len(files) != 1 {
 		fs.Usage()
 		return &exitError{code: 2, err: errors.New("")}
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	file := files[0]
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("%s is not a JSON object: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s is not a JSON object: %w", file, err)
 	}
 	if s, ok := raw["source"]; ok && *source == "" {
 		_ = json.Unmarshal(s, source)
@@ -107,7 +140,7 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 	data, _ = json.Marshal(raw)
 	var in crm.LeadInput
 	if err := json.Unmarshal(data, &in); err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if *source == "" {
 		*source = "api"
@@ -136,10 +169,10 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 		if ex.Assignee == "" {
 			fmt.Fprintln(stdout, "owner: nobody available now; the lead would wait in the pool")
 		} else {
-			fmt.Fprintf(stdout, "owner: %s\n", ex.Assignee)
+			fmt.Fprintf(stdout, "owner: %s\n", a.person(ctx, ex.Assignee))
 		}
 		for _, s := range ex.Skipped {
-			fmt.Fprintf(stdout, "  skipped %s: %s\n", s.OpenID, s.Reason)
+			fmt.Fprintf(stdout, "  skipped %s: %s\n", a.person(ctx, s.OpenID), s.Reason)
 		}
 	} else {
 		fmt.Fprintln(stdout, "owner: first rep to tap Claim on the card in the pool chat")

@@ -55,7 +55,10 @@ type app struct {
 // emulator's credentials and the demo baton.yaml take part in the same validation.
 func loadConfig(getenv func(string) string, sandboxOK bool) (*config.Config, *sandbox.World, error) {
 	cfg, err := config.Load(getenv)
-	if err != nil || cfg.Lark.AppID != "" || !sandboxOK {
+	if err == nil && !sandboxOK {
+		return sandboxSettings(cfg, getenv)
+	}
+	if err != nil || cfg.Lark.AppID != "" {
 		return cfg, nil, err
 	}
 	world, err := sandbox.Start(cfg.DataDir)
@@ -83,6 +86,25 @@ func loadConfig(getenv func(string) string, sandboxOK bool) (*config.Config, *sa
 	return cfg, world, nil
 }
 
+// sandboxSettings makes an admin command read the rules serve reads: with no Lark app and no baton.yaml
+// of its own, serve runs the sandbox on the demo baton.yaml in BATON_DATA_DIR, so that is the file.
+func sandboxSettings(cfg *config.Config, getenv func(string) string) (*config.Config, *sandbox.World, error) {
+	if cfg.ConfigPath != "" || cfg.Lark.AppID != "" {
+		return cfg, nil, nil
+	}
+	path := filepath.Join(cfg.DataDir, "baton.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return cfg, nil, nil
+	}
+	cfg, err := config.Load(func(k string) string {
+		if k == "BATON_CONFIG" {
+			return path
+		}
+		return getenv(k)
+	})
+	return cfg, nil, err
+}
+
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
@@ -92,14 +114,17 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // openDB opens the database (the embedded SQLite file when no URL is set) and migrates it when asked.
-func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, migrate bool) (*storage.DB, error) {
+// Admin commands pass quiet: the warning belongs to the server's start, not to every `baton route`.
+func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, migrate, quiet bool) (*storage.DB, error) {
 	url := cfg.DatabaseURL
 	if url == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
 		url = "sqlite://" + filepath.Join(cfg.DataDir, "baton.db")
-		log.Warn("BATON_DATABASE_URL is not set: using the embedded SQLite database; use PostgreSQL in production", "path", filepath.Join(cfg.DataDir, "baton.db"))
+		if !quiet {
+			log.Warn("BATON_DATABASE_URL is not set: using the embedded SQLite database; use PostgreSQL in production", "path", filepath.Join(cfg.DataDir, "baton.db"))
+		}
 	}
 	key, err := dataKey(cfg, log)
 	if err != nil {
@@ -172,7 +197,7 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer, 
 
 func (a *app) open(ctx context.Context) error {
 	var err error
-	if a.db, err = openDB(ctx, a.cfg, a.log, a.now, a.cfg.AutoMigrate); err != nil {
+	if a.db, err = openDB(ctx, a.cfg, a.log, a.now, a.cfg.AutoMigrate, false); err != nil {
 		return err
 	}
 	a.closed = append(a.closed, func() { a.db.Close() })

@@ -175,13 +175,13 @@ func checkChats(ctx context.Context, cfg *config.Config, c *bot.Client) []findin
 			fixZH: "运行 baton lark ids 查看机器人所在群的 oc_ ID，填入 baton.yaml 的 pools[].chat_id",
 			fixEN: "run `baton lark ids` to list the bot's chats with their oc_ ids and put them in baton.yaml's pools[].chat_id"}}
 	}
-	chats, err := c.BotChats(ctx)
+	chats, err := c.Chats(ctx)
 	if err != nil {
 		return []finding{scopeOrCallFinding("chats / 群", err)}
 	}
 	in := map[string]string{}
 	for _, ch := range chats {
-		in[ch.ChatID] = ch.Name
+		in[ch.ID] = ch.Name
 	}
 	var out []finding
 	for _, w := range wants {

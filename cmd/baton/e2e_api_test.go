@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/baton-crm/baton/bot/larktest"
 )
 
 // TestLeadAPIBadInput: every bad request gets a 4xx naming the problem, never a 5xx, and stores nothing.
@@ -198,7 +200,7 @@ func TestImportCSV(t *testing.T) {
 		t.Errorf("no progress shown: %s", errOut.String())
 	}
 	rej, err := os.ReadFile(filepath.Join(dir, "leads.rejected.csv"))
-	if err != nil || !strings.Contains(string(rej), "3,phone is not a") || !strings.Contains(string(rej), "钱七") {
+	if err != nil || !strings.Contains(string(rej), "\n3,") || !strings.Contains(string(rej), "phone is not a") || !strings.Contains(string(rej), "钱七") {
 		t.Fatalf("rejects file: %v\n%s", err, rej)
 	}
 	// The running server's sweeper posts the imported leads' cards.
@@ -220,5 +222,53 @@ func TestRouteDryRun(t *testing.T) {
 	}
 	if _, body := b.get("/api/v1/leads/1", adminToken); body["error"] == nil {
 		t.Errorf("dry run stored a lead: %v", body)
+	}
+}
+
+// TestRouteDryRunNamesPeople: for an assign pool the dry run names who would get the lead and who was
+// skipped, with their open_ids beside the names.
+func TestRouteDryRunNamesPeople(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: `timezone: Asia/Shanghai
+sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: assign
+    managers: [%[2]s]
+    members: [ou_e2e_rep01, ou_e2e_rep02]
+routing:
+  - {pool: east}
+`})
+	if code, _, _ := runCLI(t, b.env, "config", "check"); code != 0 {
+		t.Fatal("config check failed")
+	}
+	var out, errOut syncBuffer
+	b.post("/api/v1/leads", map[string]string{"Authorization": "Bearer " + webToken}, map[string]any{"name": "甲", "phone": "13800138001"})
+	file := filepath.Join(t.TempDir(), "lead.json")
+	os.WriteFile(file, []byte(`{"name":"x","phone":"13800138000"}`), 0o600)
+	if code := run(t.Context(), []string{"route", "--dry-run", file, "--source", "web-form"}, b.getenv, &out, &errOut, nil); code != 0 {
+		t.Fatalf("route exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "owner: 销售0") || !strings.Contains(out.String(), "(ou_e2e_rep0") {
+		t.Errorf("route output does not name the owner:\n%s", out.String())
+	}
+}
+
+// TestLarkIDs: `baton lark ids` lists the bot's chats with their oc_ ids and resolves an email and a mobile
+// to named ou_ ids, so an admin can fill baton.yaml; someone unknown is reported and the exit status says so.
+func TestLarkIDs(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	b.emu.AddUser(larktest.User{OpenID: repID(2), Name: "销售02", Email: "rep2@example.com", Mobile: "13912340002"})
+	code, out, stderr := runCLI(t, b.env, "lark", "ids", "rep2@example.com", "+86 139-1234-0002", "ghost@example.com")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (one person not found)\n%s", code, stderr)
+	}
+	for _, want := range []string{salesChat + "  销售群", opsChat + "  运营", "rep2@example.com  销售02 (" + repID(2) + ")",
+		"+86 139-1234-0002  销售02 (" + repID(2) + ")", "ghost@example.com  not found"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"net/http"
@@ -111,8 +112,16 @@ func (l *sourceLimiter) Allow(source string, n int) bool {
 
 // mountSandbox serves the console and passes its calls to the emulator's control API, so the browser
 // talks to one origin.
-func (a *app) mountSandbox(mux *http.ServeMux) {
-	mux.Handle("/sandbox/emu/", http.StripPrefix("/sandbox/emu", a.world.Emulator.Handler()))
+// stopping ends when the server begins to shut down: the console's event streams never finish on their
+// own, so they end with it rather than holding the graceful shutdown for its whole grace period.
+func (a *app) mountSandbox(mux *http.ServeMux, stopping context.Context) {
+	emu := a.world.Emulator.Handler()
+	mux.Handle("/sandbox/emu/", http.StripPrefix("/sandbox/emu", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(stopping, cancel)()
+		emu.ServeHTTP(w, r.WithContext(ctx))
+	})))
 	a.world.TimeZone = a.cfg.Settings.Location.String()
 	mux.Handle("/sandbox/", sandbox.Console(a.world))
 	mux.Handle("GET /{$}", http.RedirectHandler("/sandbox/", http.StatusFound))

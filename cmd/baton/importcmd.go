@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hibiken/asynq"
 
@@ -36,7 +34,7 @@ func openTool(ctx context.Context, getenv func(string) string, stderr io.Writer)
 			a.close()
 		}
 	}()
-	if a.db, err = openDB(ctx, cfg, a.log, a.now, cfg.AutoMigrate); err != nil {
+	if a.db, err = openDB(ctx, cfg, a.log, a.now, cfg.AutoMigrate, true); err != nil {
 		return nil, err
 	}
 	a.closed = append(a.closed, func() { a.db.Close() })
@@ -58,19 +56,48 @@ func openTool(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	return a, nil
 }
 
-const importHelp = `Usage: baton import FILE.csv --source KEY [--rejects FILE]
+const importHelp = `Usage: baton import FILE.csv --source KEY [--quiet[=false]] [--rejects FILE]
 
 Imports leads from a CSV file with a header row, with the same validation, routing and dedupe as the API.
-Columns: external_id, name, phone, email, company, title, region, campaign, note, pool, tags (separated
-by ; or |), utm_<key> (for example utm_source); any other column is kept under the lead's attributes.
-Rows that fail are written with their reason to the rejects file (FILE.rejected.csv by default).
+Columns (English or Chinese headers): external_id, name 姓名, phone 手机, email 邮箱, company 公司,
+title 职位, region 地区, campaign 活动, note 备注, pool 线索池, tags 标签 (separated by ; or |),
+utm_<key> (for example utm_source); any other column is kept under the lead's attributes.
+
+Moving from another CRM (简道云, 纷享销客…):
+  owner 负责人      the rep who holds the lead: an open_id (ou_…), an email or a mobile number, resolved
+                    through the Lark directory. The lead arrives already claimed, with no card; each
+                    owner gets one summary DM. Caps and cooldowns do not apply.
+  created 创建时间  when the old system got the lead (2026-03-01, 2026-03-01 14:30, 2026/3/1 …, in the
+  claimed 认领时间  configured time zone); the owner's claim date, default the created date.
+
+--quiet (the default for files over 20 rows) posts no card per lead and starts no SLA reminders for the
+leads left in a pool: their managers get one summary card and /pool lists them. --quiet=false posts a
+card for each. Rows that fail go to the rejects file (FILE.rejected.csv by default, UTF-8 with BOM so Excel
+opens it) with the reason in Chinese and English.
 
 `
+
+// quietThreshold: files with more rows than this import quietly unless --quiet=false. Forty cards and
+// their reminders within minutes already bury a sales group.
+const quietThreshold = 20
+
+// optionalBool is a boolean flag that remembers whether it was given.
+type optionalBool struct{ set, val bool }
+
+func (b *optionalBool) String() string   { return strconv.FormatBool(b.val) }
+func (b *optionalBool) IsBoolFlag() bool { return true }
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	b.set, b.val = true, v
+	return err
+}
 
 func cmdImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagSet("import", importHelp, stderr)
 	source := fs.String("source", "", "source key the leads come from (required)")
 	rejects := fs.String("rejects", "", "where to write rejected rows (default FILE.rejected.csv)")
+	var quiet optionalBool
+	fs.Var(&quiet, "quiet", fmt.Sprintf("no card per lead and no SLA reminders for pool leads (default true above %d rows)", quietThreshold))
 	// Accept flags after the file name too: "baton import leads.csv --source web".
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -93,18 +120,26 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	if !quiet.set {
+		quiet.val = len(rows) > quietThreshold
+	}
 	a, err := openTool(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	sum, err := importRows(ctx, a.svc, *source, header, rows, *rejects, stderr)
+	imp := &importer{svc: a.svc, lark: a.lark, loc: a.cfg.Settings.Location, source: *source, quiet: quiet.val, progress: stderr}
+	sum, err := imp.run(ctx, header, rows, *rejects)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d rows from %s: %d created, %d touches of known customers, %d already imported, %d rejected\n",
-		len(rows), file, sum[crm.IntakeCreated], sum[crm.IntakeTouch], sum[crm.IntakeExists], sum["rejected"])
-	if sum["rejected"] > 0 {
+	fmt.Fprintf(stdout, "imported %d rows from %s: %d created (%d with their owner), %d touches of known customers, %d already imported, %d rejected\n",
+		len(rows), file, sum.created, sum.owned, sum.touches, sum.exists, sum.rejected)
+	if quiet.val {
+		fmt.Fprintln(stdout, "quiet: no card per lead; leads waiting in a pool are listed by /pool")
+	}
+	imp.announce(ctx, stdout)
+	if sum.rejected > 0 {
 		fmt.Fprintf(stdout, "rejected rows and reasons: %s\n", *rejects)
 		return &exitError{code: 1, err: errors.New("")}
 	}
@@ -131,155 +166,4 @@ func readCSV(file string) ([][]string, []string, error) {
 		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")))
 	}
 	return all[1:], header, nil
-}
-
-// importChunk is how many rows go to intake at once: rows of a chunk are written concurrently (and grouped
-// by the store), chunks one after another, so progress moves steadily and a failure stops the import soon.
-const importChunk = 500
-
-// importRows runs every row through intake, drawing progress on w and writing failures, in file order,
-// to rejectsPath. A database failure stops the import; rows already imported stay imported, and running
-// the same file again skips them (their external ids are known) or adds them as touches.
-func importRows(ctx context.Context, svc *crm.Service, source string, header []string, rows [][]string, rejectsPath string, w io.Writer) (map[crm.IntakeStatus]int, error) {
-	sum := map[crm.IntakeStatus]int{}
-	var rejected []rejectedRow
-	var mu sync.Mutex
-	var internal error
-	finished := 0
-	record := func(row int, res *crm.IntakeResult, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		finished++
-		switch {
-		case err == nil:
-			sum[res.Status]++
-		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-			return // not started: the import is stopping
-		case crm.ErrorCode(err) == crm.EINTERNAL:
-			if internal == nil {
-				internal = fmt.Errorf("row %d: %w", row+2, err)
-			}
-		default:
-			msg, _ := crm.ErrorMessage(err)
-			rejected = append(rejected, rejectedRow{row, msg})
-			sum["rejected"]++
-		}
-		if finished%50 == 0 || finished == len(rows) {
-			fmt.Fprintf(w, "\rimporting %d/%d (%d%%): %d created, %d touches, %d existing, %d rejected",
-				finished, len(rows), finished*100/len(rows), sum[crm.IntakeCreated], sum[crm.IntakeTouch], sum[crm.IntakeExists], sum["rejected"])
-		}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for lo := 0; lo < len(rows) && internal == nil; lo += importChunk {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		hi := min(lo+importChunk, len(rows))
-		var inputs []*crm.LeadInput
-		var at []int // inputs[k] is rows[at[k]]
-		for i := lo; i < hi; i++ {
-			in, err := rowInput(header, rows[i])
-			if err != nil {
-				record(i, nil, err)
-				continue
-			}
-			inputs, at = append(inputs, in), append(at, i)
-		}
-		svc.IntakeMany(ctx, source, inputs, func(k int, res *crm.IntakeResult, err error) {
-			record(at[k], res, err)
-			if crm.ErrorCode(err) == crm.EINTERNAL {
-				cancel() // the database is failing: stop starting rows
-			}
-		})
-	}
-	if len(rows) > 0 {
-		fmt.Fprintln(w)
-	}
-	if err := writeRejects(rejectsPath, header, rows, rejected); err != nil {
-		return sum, err
-	}
-	if internal != nil {
-		return sum, internal
-	}
-	return sum, ctx.Err()
-}
-
-// rejectedRow is a row intake refused: its index among the data rows and why.
-type rejectedRow struct {
-	row    int
-	reason string
-}
-
-// writeRejects writes the refused rows in file order, with their line numbers and reasons, to path; it
-// writes nothing when no row was refused.
-func writeRejects(path string, header []string, rows [][]string, rejected []rejectedRow) error {
-	if len(rejected) == 0 {
-		return nil
-	}
-	slices.SortFunc(rejected, func(a, b rejectedRow) int { return a.row - b.row })
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
-	_ = cw.Write(append([]string{"line", "reason"}, header...))
-	for _, r := range rejected {
-		_ = cw.Write(append([]string{strconv.Itoa(r.row + 2), r.reason}, rows[r.row]...))
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
-// rowInput maps a CSV row onto a lead input by header name.
-func rowInput(header, row []string) (*crm.LeadInput, error) {
-	in := &crm.LeadInput{}
-	if len(row) > len(header) {
-		return nil, crm.FieldError("row", "row has %d columns, the header %d", len(row), len(header))
-	}
-	for i, v := range row {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			continue
-		}
-		switch h := header[i]; {
-		case h == "external_id":
-			in.ExternalID = v
-		case h == "name":
-			in.Name = v
-		case h == "phone":
-			in.Phone = v
-		case h == "email":
-			in.Email = v
-		case h == "company":
-			in.Company = v
-		case h == "title":
-			in.Title = v
-		case h == "region":
-			in.Region = v
-		case h == "campaign":
-			in.Campaign = v
-		case h == "note":
-			in.Note = v
-		case h == "pool":
-			in.Pool = v
-		case h == "tags":
-			in.Tags = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '|' })
-		case strings.HasPrefix(h, "utm_"):
-			if in.UTM == nil {
-				in.UTM = map[string]string{}
-			}
-			in.UTM[strings.TrimPrefix(h, "utm_")] = v
-		default:
-			if in.Attributes == nil {
-				in.Attributes = map[string]any{}
-			}
-			in.Attributes[h] = v
-		}
-	}
-	return in, nil
 }

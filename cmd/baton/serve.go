@@ -122,7 +122,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 	(&handlers.Health{Checks: a.checks()}).Register(mux)
 	mux.Handle("GET /metrics", metricsHandler(reg))
 	if a.world != nil {
-		a.mountSandbox(mux)
+		a.mountSandbox(mux, ctx)
 	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
