@@ -20,6 +20,12 @@ func (s *Service) Intake(ctx context.Context, source string, in *LeadInput) (*In
 }
 
 func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now time.Time) (*IntakeResult, error) {
+	return s.intakeAs(ctx, source, nl, now, nil)
+}
+
+// intakeAs is intake with a say in who owns a brand-new lead: owner, when set, is asked once the pool is
+// known and returns the member who owns the lead from the start ("" leaves it in the pool).
+func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now time.Time, owner func(*Pool) (string, error)) (*IntakeResult, error) {
 	route, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -29,12 +35,26 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 	if err != nil {
 		return nil, err
 	}
+	var keeper string
+	if owner != nil {
+		if keeper, err = owner(pool); err != nil {
+			return nil, err
+		}
+	}
 	nl.Created = func(l *Lead) []LeadEvent {
 		l.Stage = StageNew
 		l.PooledAt = now
 		l.LastActivityAt = now
+		created := NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)
+		evs := []LeadEvent{created}
+		if keeper != "" {
+			TakeOwnership(l, pool, keeper, now)
+			evs[0].Data["self_sourced"] = keeper
+			// The owner card sent next carries the full phone number: that is the reveal.
+			evs = append(evs, NewEvent(EventPhoneRevealed, keeper, now, "via", "owner_card"))
+		}
 		Replan(l, pool, s.Settings.BusinessHours)
-		return []LeadEvent{NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)}
+		return evs
 	}
 	nl.Touched = func(l *Lead, t *Touch) []LeadEvent {
 		e := NewEvent(EventTouch, "", now, "source", t.Source, "campaign", t.Campaign)
@@ -49,7 +69,7 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 	if res.Status == IntakeExists {
 		return res, nil
 	}
-	if res.Status == IntakeCreated && pool.Mode == ModeAssign {
+	if res.Status == IntakeCreated && pool.Mode == ModeAssign && !res.Lead.Owned() {
 		if l, err := s.autoAssign(ctx, res.Lead, pool, "", now); err != nil {
 			// The lead stays in the pool: the unclaimed ladder and the managers take over from here.
 			s.logger().Warn("auto-assign at intake", "lead_id", res.Lead.ID, "pool", pool.Key, "error", err)

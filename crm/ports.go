@@ -167,6 +167,8 @@ type LeadView struct {
 	Customer *Customer
 	Pool     *Pool
 	Owner    *Member // nil when unowned
+	// EnteredBy is who typed the lead into chat (/lead), nil for leads from other sources.
+	EnteredBy *Member
 	Touches  []Touch
 	Insights []Insight
 	Now      time.Time

@@ -123,9 +123,8 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		return l, noCard, err
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
-			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note"),
-			Attributes: map[string]any{"entered_by": actor}}
-		res, err := s.Intake(ctx, ChatSource, &in)
+			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note")}
+		res, err := s.EnterLead(ctx, actor, &in)
 		if err != nil {
 			return nil, noCard, err
 		}
