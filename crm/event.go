@@ -27,6 +27,8 @@ const (
 	EventLocked        EventKind = "locked"
 	EventExtended      EventKind = "extended"
 	EventErased        EventKind = "erased"
+	EventMoved         EventKind = "moved"         // a manager moved the lead to another pool
+	EventFirstContact  EventKind = "first_contact" // the first rep activity since the lead's latest claim; the actor made it
 )
 
 // LeadEvent is one entry in a lead's timeline. Notify marks entries that must reach someone in Lark

@@ -31,6 +31,9 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 		h.Logger.Warn("card action refused", "reason", "bad value", "open_id", a.OperatorOpenID, "message_id", a.MessageID)
 		return toast("error", "卡片已失效，请重新打开", "This card is no longer valid"), nil
 	}
+	if resp, ok := h.managerAction(ctx, a, act); ok {
+		return resp, nil
+	}
 	l, kind, err := h.apply(ctx, a, act)
 	if err != nil {
 		return h.refused(ctx, a, act, kind, err), nil

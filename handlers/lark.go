@@ -70,7 +70,13 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		if err != nil {
 			return h.errorCard(ctx, "pool", err, "/pool")
 		}
-		return cards.LeadList([2]string{pool.Name + " · 待认领", pool.Name + " · unclaimed"}, views)
+		card := cards.LeadList([2]string{pool.Name + " · 待认领", pool.Name + " · unclaimed"}, views)
+		if pool.IsManager(actor) {
+			card = cards.BatchEntry(card, pool.Key)
+		}
+		return card
+	case "team":
+		return h.team(ctx, m)
 	case "route":
 		source, in := ParseRouteText(cmd.Args)
 		if source == "" {
