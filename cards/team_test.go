@@ -31,7 +31,9 @@ func teamCases() []goldenCase {
 	}
 	return []goldenCase{
 		{"team", true, func() []byte { return TeamCard(testTeam()) }},
-		{"team_none", true, func() []byte { return TeamCard(&crm.Team{Week: crm.WeekOf(now, shanghai), Now: now, Location: shanghai}) }},
+		{"team_none", true, func() []byte {
+			return TeamCard(&crm.Team{Week: crm.WeekOf(now, shanghai), Now: now, Location: shanghai})
+		}},
 		{"team_rep_leads", true, func() []byte {
 			bt := testBatchTarget()
 			bt.Rep = ownerID

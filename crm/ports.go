@@ -169,10 +169,10 @@ type LeadView struct {
 	Owner    *Member // nil when unowned
 	// EnteredBy is who typed the lead into chat (/lead), nil for leads from other sources.
 	EnteredBy *Member
-	Touches  []Touch
-	Insights []Insight
-	Now      time.Time
-	Location *time.Location
+	Touches   []Touch
+	Insights  []Insight
+	Now       time.Time
+	Location  *time.Location
 	// Retired marks a card that is no longer the live one for the lead: a pool card whose lead went back to
 	// the pool under a fresh card, or an owner card whose lead left that owner. It shows no actions and no
 	// full contact details.

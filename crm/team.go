@@ -120,4 +120,6 @@ func (s *Service) ManagedPool(key, actor string) (*Pool, error) {
 }
 
 // PoolMembers lists who may be handed the pool's leads (its members, or its chat's when it lists none).
-func (s *Service) PoolMembers(ctx context.Context, p *Pool) ([]string, error) { return s.poolMembers(ctx, p) }
+func (s *Service) PoolMembers(ctx context.Context, p *Pool) ([]string, error) {
+	return s.poolMembers(ctx, p)
+}
