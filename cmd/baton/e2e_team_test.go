@@ -97,6 +97,13 @@ func TestTeamOverview(t *testing.T) {
 	if r := b.click(b.cardOf("owner", dm1, ids[1]).ID, "close_submit", rep1, larktest.FormValue(map[string]any{"outcome": "won", "amount": "5000"})); r.Toast == nil || r.Toast.Type != "success" {
 		t.Fatalf("close: %+v", r.Toast)
 	}
+	// Both first contacts (the save, and the close of a lead never touched before) are on the timeline,
+	// credited to rep 1, for the digest.
+	for _, id := range ids[:2] {
+		if n := b.events(id, "first_contact"); n != 1 {
+			t.Errorf("lead %d has %d first_contact events, want 1", id, n)
+		}
+	}
 	clk.set(wednesday(12, 30)) // the 11:00 follow-up is now overdue
 
 	// A rep may not see the team.
