@@ -48,16 +48,20 @@ const (
 	OpInsightForm  = "insight_form"  // submit of the /insight form; carries no lead
 	OpHistory      = "history"       // send me the lead's whole history (跟进记录) as one card
 	OpPage         = "page"          // next page of /pool or /my: Args["list"], Args["offset"], Args["pool"]; carries no lead
+	OpTeamRep      = "team_rep"      // /team drill-down: Args["pool"] and Args["rep"]; carries no lead
+	OpBatchForm    = "batch_form"    // open the batch form for the unclaimed leads of Args["pool"]; carries no lead
+	OpBatch        = "batch"         // submit of a batch form: Args["pool"], Args["do"] is "assign" or "move"; carries no lead
 )
 
 // leadless lists the operations that act on no existing lead: their values carry neither lead nor rev.
-var leadless = map[string]bool{OpLeadForm: true, OpInsightPick: true, OpInsightForm: true, OpPage: true}
+var leadless = map[string]bool{OpLeadForm: true, OpInsightPick: true, OpInsightForm: true, OpPage: true,
+	OpTeamRep: true, OpBatchForm: true, OpBatch: true}
 
 var knownOps = map[string]bool{
 	OpClaim: true, OpOpen: true, OpStage: true, OpNote: true, OpFollowUp: true, OpSave: true, OpClose: true,
 	OpWon: true, OpLost: true, OpFeedback: true, OpRelease: true, OpReassign: true, OpClaimFor: true,
 	OpExtend: true, OpLock: true, OpFollowUpDone: true, OpSnooze: true, OpLeadForm: true, OpRoutePick: true,
-	OpInsightPick: true, OpInsightForm: true, OpPage: true,
+	OpInsightPick: true, OpInsightForm: true, OpPage: true, OpTeamRep: true, OpBatchForm: true, OpBatch: true,
 	OpHistory: true,
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/baton-crm/baton/crm"
 )
 
-// funnelElems: a funnel chart of the week's cohort and the conversion from each stage to the next.
+// funnelElems: a funnel chart of the week's cohort and the share of it that passed each stage.
 func funnelElems(f *crm.DigestFigures) []any {
 	conv := f.Conversions()
 	if len(conv) == 0 || conv[0].Count == 0 {
@@ -22,8 +22,10 @@ func funnelElems(f *crm.DigestFigures) []any {
 			zh, en = append(zh, fmt.Sprintf("%s %d", z, c.Count)), append(en, fmt.Sprintf("%s %d", e, c.Count))
 			continue
 		}
-		zh = append(zh, fmt.Sprintf("%s %d（%s）", z, c.Count, pct(c.FromPrev)))
-		en = append(en, fmt.Sprintf("%s %d (%s)", e, c.Count, pct(c.FromPrev)))
+		// A lead may skip stages (new → won), so each step counts only the leads that passed it and shows
+		// their share of the cohort; a step-to-step rate could exceed 100%.
+		zh = append(zh, fmt.Sprintf("%s %d（%s）", z, c.Count, pct(c.FromStart)))
+		en = append(en, fmt.Sprintf("%s %d (%s)", e, c.Count, pct(c.FromStart)))
 	}
 	funnel := newChart("chart_funnel", map[string]any{
 		"type": "funnel", "data": map[string]any{"values": values},

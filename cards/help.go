@@ -22,6 +22,8 @@ func Commands() []Command {
 		{"/insights", []string{"/查看洞察"}, "查看客户或活动的洞察", "List the insights on a customer or campaign", "/insights campaign:双11"},
 		{"/digest", []string{"/周报"}, "线索周报（主管）：本周至今、上周或指定周", "Lead digest (managers): this week so far, last week or a given week",
 			"/digest east last week"},
+		{"/team", []string{"/团队"}, "团队概况（主管）：每人在跟、逾期、待首次联系、本周认领和赢单", "Team overview (managers): each rep's open, overdue, awaiting first contact, this week's claims and wins",
+			"/team"},
 		{"/route", []string{"/路由"}, "查看一条线索会进入哪个线索池、分给谁", "Explain which pool and rep a lead would go to",
 			"/route source=web-form campaign=双11"},
 		{"/away", []string{"/请假"}, "暂停自动分配给我", "Pause automatic assignment to me", "/away"},

@@ -100,7 +100,21 @@ func leadFields(v crm.LeadView, reveal bool) []field {
 		{zh: "来源", en: "Source", value: cleanLine(l.Source)},
 		{zh: "活动", en: "Campaign", value: cleanLine(l.Campaign)},
 		{zh: "标签", en: "Tags", value: tagList(c.Tags, l.Tags)},
+		enteredBy(v),
 	}
+}
+
+// enteredBy credits the person who typed the lead into chat: "由 X 录入 / entered by X". The cached name
+// is user text, so it stays in this plain-text block; without a name the line is left out.
+func enteredBy(v crm.LeadView) field {
+	if v.EnteredBy == nil {
+		return field{}
+	}
+	name := cleanLine(v.EnteredBy.Name)
+	if name == "" {
+		return field{}
+	}
+	return field{value: "由 " + name + " 录入", valueEN: "Entered by " + name}
 }
 
 // fieldsDiv renders the non-empty fields as one literal block, one "label: value" per line.
@@ -113,6 +127,11 @@ func fieldsDiv(fields []field) (div, bool) {
 		en1 := f.value
 		if f.valueEN != "" {
 			en1 = f.valueEN
+		}
+		if f.zh == "" {
+			// A sentence rather than a labelled value.
+			zh, en = append(zh, f.value), append(en, en1)
+			continue
 		}
 		zh = append(zh, f.zh+"："+f.value)
 		en = append(en, f.en+": "+en1)

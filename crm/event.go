@@ -30,6 +30,8 @@ const (
 	EventInsight       EventKind = "insight" // an insight about the customer was filed: the cards redraw
 	// EventCardRefreshed: the live card was re-posted ahead of Lark's 14-day update window.
 	EventCardRefreshed EventKind = "card_refreshed"
+	EventMoved         EventKind = "moved"         // a manager moved the lead to another pool
+	EventFirstContact  EventKind = "first_contact" // the first rep activity since the lead's latest claim; the actor made it
 )
 
 // LeadEvent is one entry in a lead's timeline. Notify marks entries that must reach someone in Lark

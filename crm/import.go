@@ -50,7 +50,7 @@ func (s *Service) Import(ctx context.Context, source string, items []ImportLead,
 		leads[i] = nl
 	}
 	s.intakeChains(ctx, leads, done, func(i int) (*IntakeResult, error) {
-		return s.intakeAs(ctx, source, leads[i], now, &items[i])
+		return s.intakeAs(ctx, source, leads[i], now, &items[i], nil)
 	})
 }
 

@@ -21,11 +21,13 @@ func (s *Service) Intake(ctx context.Context, source string, in *LeadInput) (*In
 }
 
 func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now time.Time) (*IntakeResult, error) {
-	return s.intakeAs(ctx, source, nl, now, nil)
+	return s.intakeAs(ctx, source, nl, now, nil, nil)
 }
 
-// intakeAs is intake, shaped by imp for a migration import (nil: an ordinary arrival).
-func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now time.Time, imp *ImportLead) (*IntakeResult, error) {
+// intakeAs is intake, shaped by imp for a migration import (nil: an ordinary arrival), with a say in who
+// owns a brand-new lead: owner, when set, is asked once the pool is known and returns the member who owns
+// the lead from the start ("" leaves it in the pool).
+func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now time.Time, imp *ImportLead, owner func(*Pool) (string, error)) (*IntakeResult, error) {
 	route, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -35,12 +37,26 @@ func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now 
 	if err != nil {
 		return nil, err
 	}
+	var keeper string
+	if owner != nil {
+		if keeper, err = owner(pool); err != nil {
+			return nil, err
+		}
+	}
 	nl.Created = func(l *Lead) []LeadEvent {
 		l.Stage = StageNew
 		l.PooledAt, l.SLAFrom = now, now
 		l.LastActivityAt = now
+		created := NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)
+		evs := []LeadEvent{created}
+		if keeper != "" {
+			TakeOwnership(l, pool, keeper, now)
+			evs[0].Data["self_sourced"] = keeper
+			// The owner card sent next carries the full phone number: that is the reveal.
+			evs = append(evs, NewEvent(EventPhoneRevealed, keeper, now, "via", "owner_card"))
+		}
 		Replan(l, pool, s.Settings.BusinessHours)
-		return []LeadEvent{NewEvent(EventCreated, "", now, "source", source, "pool", pool.Key)}
+		return evs
 	}
 	nl.Touched = func(l *Lead, t *Touch) []LeadEvent {
 		// The touch's note stays on the touch row (erased with the customer); the event points at it.
@@ -62,7 +78,7 @@ func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now 
 	if res.Status == IntakeCreated && nl.Quiet {
 		return res, nil // nothing to post and no timer to set: its cards start in line with it
 	}
-	if res.Status == IntakeCreated && pool.Mode == ModeAssign {
+	if res.Status == IntakeCreated && pool.Mode == ModeAssign && !res.Lead.Owned() {
 		l, err := s.autoAssign(ctx, res.Lead.ID, pool, "", now, nil)
 		switch {
 		case errors.Is(err, errNobodyFree):

@@ -185,10 +185,12 @@ type LeadView struct {
 	Customer *Customer
 	Pool     *Pool
 	Owner    *Member // nil when unowned
-	Touches  []Touch
-	Insights []Insight
-	Now      time.Time
-	Location *time.Location
+	// EnteredBy is who typed the lead into chat (/lead), nil for leads from other sources.
+	EnteredBy *Member
+	Touches   []Touch
+	Insights  []Insight
+	Now       time.Time
+	Location  *time.Location
 	// Retired marks a card that is no longer the live one for the lead: a pool card whose lead went back to
 	// the pool under a fresh card, or an owner card whose lead left that owner. It shows no actions and no
 	// full contact details.

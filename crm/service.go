@@ -15,6 +15,7 @@ type Service struct {
 	Digests   DigestStore  // digest and feedback figures; nil turns the roll-ups off
 	Privacy   PrivacyStore // personal-data export and erasure
 	Marks     Marks        // remembers buzzes already sent; nil buzzes on every delivery attempt
+	Teams     TeamStore    // the /team figures; nil turns /team off
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler

@@ -55,7 +55,19 @@ type Pool struct {
 	CardRefreshAfter time.Duration
 	Protection       Protection
 	SLA              SLA
+	// SelfSourced says where a lead goes that a pool member enters themselves with /lead or its form: to
+	// that member (SelfSourcedOwner, the default; 纷享销客's 私海) or into the pool like any other lead.
+	SelfSourced SelfSourced
 }
+
+// SelfSourced is a pool's rule for leads its members enter themselves.
+type SelfSourced string
+
+// Self-sourced lead rules.
+const (
+	SelfSourcedOwner SelfSourced = "owner" // the member who entered the lead owns it
+	SelfSourcedPool  SelfSourced = "pool"  // the lead waits in the pool like any other
+)
 
 // Limits cap what one member may hold. Zero means no cap.
 type Limits struct {

@@ -26,6 +26,9 @@ func (s *Service) ViewOf(ctx context.Context, l *Lead) (LeadView, error) {
 	if l.Owned() {
 		v.Owner = s.member(ctx, l.OwnerID)
 	}
+	if id := l.EnteredBy(); id != "" {
+		v.EnteredBy = s.member(ctx, id)
+	}
 	if v.Touches, err = s.Leads.Touches(ctx, l.ID); err != nil {
 		return LeadView{}, err
 	}

@@ -188,9 +188,15 @@ func (s *Service) work(ctx context.Context, leadID int64, pre Expect, facts Fact
 		if !l.Open() {
 			return nil, Bilingual(ECONFLICT, "该线索已关闭", "This lead is closed")
 		}
+		uncontacted := l.FirstContactAt.IsZero()
 		evs, err := fn(l, pool)
 		if err != nil {
 			return nil, err
+		}
+		if uncontacted && !l.FirstContactAt.IsZero() {
+			// The digest credits the first contact to whoever made it, which the lead row (reset by every
+			// change of owner) cannot tell later.
+			evs = append(evs, NewEvent(EventFirstContact, actor, l.FirstContactAt, "owner", l.OwnerID))
 		}
 		Replan(l, pool, s.Settings.BusinessHours)
 		return evs, nil

@@ -34,6 +34,9 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 	if act.Op == cards.OpPage {
 		return h.page(ctx, a, act), nil
 	}
+	if resp, ok := h.managerAction(ctx, a, act); ok {
+		return resp, nil
+	}
 	l, kind, err := h.apply(ctx, a, act)
 	if err != nil {
 		return h.refused(ctx, a, act, kind, err), nil
@@ -120,9 +123,8 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		return l, noCard, err
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
-			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note"),
-			Attributes: map[string]any{"entered_by": actor}, Author: actor}
-		res, err := s.Intake(ctx, ChatSource, &in)
+			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note")}
+		res, err := s.EnterLead(ctx, actor, &in)
 		if err != nil {
 			return nil, noCard, err
 		}

@@ -26,6 +26,7 @@ var aliases = map[string]string{
 	"insight": "insight", "洞察": "insight", "客户洞察": "insight",
 	"insights": "insights", "查看洞察": "insights",
 	"digest": "digest", "周报": "digest", "简报": "digest",
+	"team": "team", "团队": "team", "团队概况": "team",
 }
 
 // ParseCommand reads a chat message. Commands start with "/" (or the full-width "／"); a known word without

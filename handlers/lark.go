@@ -69,7 +69,13 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		if err != nil {
 			return h.errorCard(ctx, "pool", err, "/pool "+h.firstPoolKey())
 		}
-		return h.poolList(ctx, pool, 0)
+		card := h.poolList(ctx, pool, 0)
+		if pool.IsManager(actor) {
+			card = cards.BatchEntry(card, pool.Key)
+		}
+		return card
+	case "team":
+		return h.team(ctx, m)
 	case "route":
 		source, in := ParseRouteText(cmd.Args)
 		if source == "" {
@@ -106,9 +112,7 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 
 // enterLead stores a lead typed in chat and says what happened.
 func (h *Lark) enterLead(ctx context.Context, actor string, in *crm.LeadInput, example string) []byte {
-	in.Attributes = map[string]any{"entered_by": actor}
-	in.Author = actor
-	res, err := h.Service.Intake(ctx, ChatSource, in)
+	res, err := h.Service.EnterLead(ctx, actor, in)
 	if err != nil {
 		return h.errorCard(ctx, "lead", err, example)
 	}
@@ -116,11 +120,19 @@ func (h *Lark) enterLead(ctx context.Context, actor string, in *crm.LeadInput, e
 	if res.Status == crm.IntakeTouch {
 		return cards.Text(fmt.Sprintf("老客户：已作为新触达记录到线索 #%d", id), fmt.Sprintf("Returning customer: recorded as a new touch on lead #%d", id))
 	}
+	if res.Lead.OwnerID == actor {
+		return cards.Text(fmt.Sprintf("已录入线索 #%d，由你跟进，线索卡片已私信给你", id), fmt.Sprintf("Lead #%d created and yours to work: the lead card is in your DM", id))
+	}
 	pool := res.Lead.Pool
 	if p, ok := h.Service.Settings.Pool(pool); ok {
 		pool = p.Name
 	}
-	return cards.Text(fmt.Sprintf("已录入线索 #%d，进入「%s」", id, pool), fmt.Sprintf("Lead #%d created in pool %s", id, pool))
+	zh, en := fmt.Sprintf("已录入线索 #%d，进入「%s」", id, pool), fmt.Sprintf("Lead #%d created in pool %s", id, pool)
+	if res.Capped != nil {
+		cen, czh := crm.ErrorMessage(res.Capped)
+		zh, en = zh+"（"+czh+"）", en+" ("+cen+")"
+	}
+	return cards.Text(zh, en)
 }
 
 // errorCard turns an error into a card with an example; internal errors are logged and shown generically.

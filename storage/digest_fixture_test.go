@@ -148,6 +148,7 @@ func fixtureWeek(tb testing.TB, db *storage.DB) fixtureIDs {
 		contacted: local(23, 10, 40), closed: local(26, 15, 0)})
 	f.touch(l1, c1, "ads", "春季", local(25, 9, 0))
 	f.claim(l1, "east", "ou_a", local(23, 10, 0), local(23, 10, 10))
+	f.event(l1, "first_contact", "ou_a", local(23, 10, 40), "owner", "ou_a")
 	f.event(l1, "stage_changed", "ou_a", local(23, 10, 40), "from", "new", "to", "contacted")
 	f.event(l1, "stage_changed", "ou_a", local(24, 10, 0), "from", "contacted", "to", "qualified")
 	f.event(l1, "stage_changed", "ou_a", local(26, 15, 0), "from", "qualified", "to", "won", "value", "50000")
@@ -159,6 +160,7 @@ func fixtureWeek(tb testing.TB, db *storage.DB) fixtureIDs {
 	f.event(l2, "reminded", "", local(23, 13, 30), "clock", "first_contact", "step", "0", "action", "remind_owner")
 	f.event(l2, "escalated", "", local(23, 15, 30), "clock", "first_contact", "step", "1", "action", "escalate")
 	f.event(l2, "note", "ou_b", local(23, 16, 30), "text", "called")
+	f.event(l2, "first_contact", "ou_b", local(23, 16, 30), "owner", "ou_b")
 	ids.l2Feedback = f.event(l2, "feedback", "ou_b", local(24, 9, 0), "quality", "invalid_number", "source", "web-form", "campaign", "双11")
 	ids.l2Lost = f.event(l2, "stage_changed", "ou_b", local(24, 10, 0), "from", "new", "to", "lost", "reason", "no_response")
 
@@ -174,6 +176,7 @@ func fixtureWeek(tb testing.TB, db *storage.DB) fixtureIDs {
 		lostReason: "price", created: local(20, 10, 0), pooled: local(20, 10, 0), claimed: local(23, 9, 0),
 		contacted: local(23, 9, 30), closed: local(27, 12, 0)})
 	f.claim(l5, "east", "ou_a", local(20, 10, 0), local(23, 9, 0))
+	f.event(l5, "first_contact", "ou_a", local(23, 9, 30), "owner", "ou_a")
 	f.event(l5, "stage_changed", "ou_a", local(23, 9, 30), "from", "new", "to", "contacted")
 	f.event(l5, "stage_changed", "ou_a", local(25, 11, 0), "from", "contacted", "to", "proposal")
 	f.event(l5, "feedback", "ou_a", local(26, 9, 0), "quality", "duplicate", "source", "ads", "campaign", "春季")
@@ -190,6 +193,7 @@ func fixtureWeek(tb testing.TB, db *storage.DB) fixtureIDs {
 		value: 7000, created: local(24, 10, 0), pooled: local(24, 10, 0), claimed: local(24, 10, 1),
 		contacted: local(25, 10, 0), closed: local(25, 10, 0)})
 	f.claim(l7, "west", "ou_c", local(24, 10, 0), local(24, 10, 1))
+	f.event(l7, "first_contact", "ou_c", local(25, 10, 0), "owner", "ou_c")
 	f.event(l7, "stage_changed", "ou_c", local(25, 10, 0), "from", "new", "to", "won", "value", "7000")
 
 	f.insight(c1, "", local(24, 12, 0), "预算充足", "企业版")

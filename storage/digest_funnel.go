@@ -20,12 +20,13 @@ func stageRank(expr string) string {
 	return s + " ELSE 0 END"
 }
 
-// digestFunnel follows the leads created in the range to the furthest stage each reached before its end:
-// every stage move is in the timeline, and a first contact without a stage move counts as contacted.
+// digestFunnel follows the leads created in the range through the stages each passed before its end. A
+// lead counts at a stage only when it was there: every stage move is in the timeline, a first contact
+// (the lead row's or an earlier owner's, from the timeline) counts as contacted, and a lead that jumped
+// from new to won did not pass qualified or proposal.
 func (db *DB) digestFunnel(ctx context.Context, dq *digestQuery, f *crm.DigestFigures) error {
 	reached := make([]int, len(funnelStages))
-	err := db.eachRow(ctx, dq, `SELECT r, count(*) FROM (
-			SELECT x.lead_id, max(x.r) AS r FROM (
+	err := db.eachRow(ctx, dq, `SELECT x.r, count(DISTINCT x.lead_id) FROM (
 				SELECT l.id AS lead_id, 0 AS r FROM leads l
 				WHERE {pool} AND l.created_at >= ? AND l.created_at < ?
 				UNION ALL
@@ -34,15 +35,17 @@ func (db *DB) digestFunnel(ctx context.Context, dq *digestQuery, f *crm.DigestFi
 				UNION ALL
 				SELECT e.lead_id, `+stageRank("e.data->>'to'")+` FROM leads l JOIN lead_events e ON e.lead_id = l.id
 				WHERE {pool} AND l.created_at >= ? AND l.created_at < ? AND e.kind = 'stage_changed' AND e.at < ?
-			) x GROUP BY x.lead_id
-		) y GROUP BY r`, []any{dq.start, dq.end, dq.start, dq.end, dq.end, dq.start, dq.end, dq.end},
+				UNION ALL
+				SELECT e.lead_id, 1 FROM leads l JOIN lead_events e ON e.lead_id = l.id
+				WHERE {pool} AND l.created_at >= ? AND l.created_at < ? AND e.kind = 'first_contact' AND e.at < ?
+		) x GROUP BY x.r`, []any{dq.start, dq.end, dq.start, dq.end, dq.end, dq.start, dq.end, dq.end, dq.start, dq.end, dq.end},
 		func(r *sql.Rows) error {
 			var rank, n int
 			if err := r.Scan(&rank, &n); err != nil {
 				return err
 			}
-			for i := 0; i <= rank && i < len(reached); i++ {
-				reached[i] += n
+			if rank >= 0 && rank < len(reached) {
+				reached[rank] = n
 			}
 			return nil
 		})
@@ -123,19 +126,31 @@ func (db *DB) digestLeaders(ctx context.Context, dq *digestQuery, f *crm.DigestF
 	if err != nil {
 		return err
 	}
-	err = db.eachRow(ctx, dq, `SELECT l.owner_id,
-			sum(CASE WHEN l.first_contact_at >= ? AND l.first_contact_at < ? THEN 1 ELSE 0 END),
-			sum(CASE WHEN l.stage = 'won' AND l.closed_at >= ? AND l.closed_at < ? THEN 1 ELSE 0 END)
-		FROM leads l WHERE {pool} AND l.owner_id IS NOT NULL
-			AND ((l.first_contact_at >= ? AND l.first_contact_at < ?) OR (l.closed_at >= ? AND l.closed_at < ?))
-		GROUP BY l.owner_id`, []any{dq.start, dq.end, dq.start, dq.end, dq.start, dq.end, dq.start, dq.end},
-		func(r *sql.Rows) error {
+	// First contacts go to whoever made them (the first_contact event's actor), not to the lead's owner
+	// now: a rep who called a lead that was later reassigned keeps the credit.
+	err = db.eachRow(ctx, dq, `SELECT e.actor_id, count(*) FROM lead_events e
+		WHERE `+dq.eventsIn("'first_contact'")+` AND e.actor_id IS NOT NULL GROUP BY e.actor_id`,
+		[]any{dq.start, dq.end}, func(r *sql.Rows) error {
 			var id string
-			var contacts, wins int
-			if err := r.Scan(&id, &contacts, &wins); err != nil {
+			var n int
+			if err := r.Scan(&id, &n); err != nil {
 				return err
 			}
-			add(id, 0, contacts, wins)
+			add(id, 0, n, 0)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	err = db.eachRow(ctx, dq, `SELECT l.owner_id, count(*) FROM leads l WHERE {pool} AND l.owner_id IS NOT NULL
+		AND l.stage = 'won' AND l.closed_at >= ? AND l.closed_at < ? GROUP BY l.owner_id`, []any{dq.start, dq.end},
+		func(r *sql.Rows) error {
+			var id string
+			var wins int
+			if err := r.Scan(&id, &wins); err != nil {
+				return err
+			}
+			add(id, 0, 0, wins)
 			return nil
 		})
 	if err != nil {

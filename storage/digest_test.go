@@ -48,8 +48,9 @@ func TestDigestFiguresFixtureWeek(t *testing.T) {
 			},
 			BreachesRep: []crm.BreachCount{{Clock: "first_contact", OwnerID: "ou_b", Count: 2}},
 			Recycled:    1,
+			// L1 passed contacted, qualified and won but skipped proposal; L2 was contacted, then lost.
 			Funnel: []crm.StageCount{{Stage: crm.StageNew, Count: 3}, {Stage: crm.StageContacted, Count: 2},
-				{Stage: crm.StageQualified, Count: 1}, {Stage: crm.StageProposal, Count: 1}, {Stage: crm.StageWon, Count: 1}},
+				{Stage: crm.StageQualified, Count: 1}, {Stage: crm.StageProposal, Count: 0}, {Stage: crm.StageWon, Count: 1}},
 			CohortLost:  1,
 			Won:         1,
 			Lost:        2,

@@ -48,7 +48,8 @@ func TestHelpOverWebhookAndWebsocket(t *testing.T) {
 // TestChatCommands: /lead in text form stores a lead, bad commands get a help card with an example, /my
 // lists the rep's leads, /route explains.
 func TestChatCommands(t *testing.T) {
-	b := startBaton(t, e2eOptions{})
+	// Leads entered here go to the pool, to be claimed below (self_sourced: owner is TestSelfSourcedLead's).
+	b := startBaton(t, e2eOptions{config: strings.Replace(defaultE2EConfig, "mode: claim", "mode: claim\n    self_sourced: pool", 1)})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	dm := b.emu.P2PChatID(repID(1))

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/baton-crm/baton/crm"
 )
 
 // inEmptyDir runs the test in a fresh working directory, so Load's ./baton.yaml lookup sees only what the
@@ -231,5 +233,20 @@ func TestLoadWorkerNeedsNoEncryptKey(t *testing.T) {
 	_, err := Load(mapEnv(map[string]string{"LARK_APP_ID": "cli_a1", "LARK_APP_SECRET": "s", "BATON_ROLES": "worker"}))
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSelfSourcedDefaultsToOwner: a pool that says nothing gives self-entered leads to whoever entered them
+// (私海); "pool" sends them to the pool like any other lead.
+func TestSelfSourcedDefaultsToOwner(t *testing.T) {
+	s, err := ParseSettings([]byte("pools:\n  - {key: a, name: A, chat_id: oc_a}\n  - {key: b, name: B, chat_id: oc_b, self_sourced: pool}\nrouting: [{pool: a}]\n"), "baton.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Pools[0].SelfSourced; got != crm.SelfSourcedOwner {
+		t.Errorf("default self_sourced = %q, want owner", got)
+	}
+	if got := s.Pools[1].SelfSourced; got != crm.SelfSourcedPool {
+		t.Errorf("self_sourced: pool = %q", got)
 	}
 }

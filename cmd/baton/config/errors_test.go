@@ -67,6 +67,8 @@ func TestParseSettingsErrors(t *testing.T) {
 				"baton.yaml:2: pools[0].name: required\n" +
 				"baton.yaml:2: pools[0].chat_id: required\n" +
 				"baton.yaml:2: pools[0].mode: \"auction\" is not a mode (claim or assign)"},
+		{"self_sourced rule", "pools:\n  - {key: east, name: E, chat_id: oc_1, self_sourced: private}\nrouting: [{pool: east}]\n", nil,
+			"baton.yaml:2: pools[0].self_sourced: \"private\" is not a self_sourced rule (owner or pool)"},
 		{"pool people", pool + "    chat_id: x\n    managers: [boss]\n    members: [ou_a, ou_a]\n    weights: {ou_a: 0, ou_b: 2}\n    limits: {open: -1, daily_claims: 1.5}\n    cooldown: 1w\nrouting: [{pool: east}]\n", nil,
 			"baton.yaml:5: pools[0].chat_id: duplicate key\n" +
 				"baton.yaml:6: pools[0].managers[0]: \"boss\" is not an open_id (ou_…)\n" +

@@ -9,7 +9,7 @@ import (
 )
 
 var poolKeys = []string{"key", "name", "chat_id", "mode", "managers", "members", "weights", "limits",
-	"cooldown", "protection", "sla", "managers_can_claim", "card_refresh_after"}
+	"cooldown", "protection", "sla", "managers_can_claim", "card_refresh_after", "self_sourced"}
 
 // Actions allowed on each SLA ladder: nobody owns an unclaimed lead to remind, and a claimed lead is not
 // handed back to the pool by its first-contact ladder (the protection period does that).
@@ -45,6 +45,16 @@ func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
 					pool.Mode = crm.PoolMode(m)
 				default:
 					p.errorf(v.val, v.path, "%q is not a mode (claim or assign)", v.val.Value)
+				}
+			}
+		}
+		if v, ok := f["self_sourced"]; ok {
+			if m, ok := p.str(v.val, v.path); ok {
+				switch crm.SelfSourced(m) {
+				case crm.SelfSourcedOwner, crm.SelfSourcedPool:
+					pool.SelfSourced = crm.SelfSourced(m)
+				default:
+					p.errorf(v.val, v.path, "%q is not a self_sourced rule (owner or pool)", v.val.Value)
 				}
 			}
 		}

@@ -101,6 +101,7 @@ func (p *printer) pool(pl *crm.Pool) {
 	p.line(3, "name: %s", pl.Name)
 	p.line(3, "chat_id: %s", pl.ChatID)
 	p.line(3, "mode: %s", pl.Mode)
+	p.line(3, "self_sourced: %s", pl.SelfSourced)
 	p.line(3, "managers: [%s]", strings.Join(pl.Managers, ", "))
 	p.line(3, "members: [%s]", strings.Join(pl.Members, ", "))
 	if len(pl.Weights) > 0 {

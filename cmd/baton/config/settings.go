@@ -40,8 +40,9 @@ func defaultSettings() crm.Settings {
 
 func defaultPool() crm.Pool {
 	return crm.Pool{
-		Mode:     crm.ModeClaim,
-		Cooldown: defaultCooldown,
+		Mode:        crm.ModeClaim,
+		Cooldown:    defaultCooldown,
+		SelfSourced: crm.SelfSourcedOwner,
 		Protection: crm.Protection{
 			Default:          defaultProtection,
 			ExtendOnActivity: defaultProtectionExtend,

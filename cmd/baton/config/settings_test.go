@@ -65,10 +65,10 @@ func TestParseSettingsDesignExample(t *testing.T) {
 			{Key: "ads", Secret: "sec-ads-2"},
 		},
 		Pools: []crm.Pool{{
-			Key:      "east",
-			Name:     "华东线索池",
-			ChatID:   "oc_xxx",
-			Mode:     crm.ModeClaim,
+			Key:    "east",
+			Name:   "华东线索池",
+			ChatID: "oc_xxx",
+			Mode:   crm.ModeClaim, SelfSourced: crm.SelfSourcedOwner,
 			Managers: []string{"ou_manager"},
 			Limits:   crm.Limits{Open: 20, DailyClaims: 10},
 			Cooldown: 24 * time.Hour,
@@ -113,7 +113,7 @@ func TestParseSettingsExampleFile(t *testing.T) {
 	}
 	// Unset fields of the second pool take the defaults.
 	wantKA := crm.Pool{
-		Key: "key-accounts", Name: "大客户", ChatID: "oc_fedcba9876543210fedcba9876543210", Mode: crm.ModeAssign,
+		Key: "key-accounts", Name: "大客户", ChatID: "oc_fedcba9876543210fedcba9876543210", Mode: crm.ModeAssign, SelfSourced: crm.SelfSourcedOwner,
 		Managers: []string{"ou_fedcba9876543210fedcba9876543210"},
 		Members:  []string{"ou_1111111111111111111111111111111a", "ou_2222222222222222222222222222222b"},
 		Weights:  map[string]int{"ou_1111111111111111111111111111111a": 2},
@@ -149,7 +149,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 	}
 	minimalPool := base
 	minimalPool.Pools = []crm.Pool{{
-		Key: "p", Name: "P", ChatID: "oc_p", Mode: crm.ModeClaim, Cooldown: 24 * time.Hour,
+		Key: "p", Name: "P", ChatID: "oc_p", Mode: crm.ModeClaim, SelfSourced: crm.SelfSourcedOwner, Cooldown: 24 * time.Hour,
 		Protection: crm.Protection{
 			Default: 7 * 24 * time.Hour, ExtendOnActivity: 3 * 24 * time.Hour,
 			Max: 30 * 24 * time.Hour, WarnBefore: 24 * time.Hour,
