@@ -23,6 +23,7 @@ Usage:
   baton import FILE.csv --source KEY  import leads from a CSV file
   baton route --dry-run LEAD.json     show which rule, pool and rep a lead would get
   baton customer export|erase PHONE   personal-data requests: export or erase one customer
+  baton keys rotate                   move personal data to the current BATON_DATA_KEY after a rotation
 
 Run "baton COMMAND --help" for a command's options. Configuration comes from the environment
 (BATON_*, LARK_*) and baton.yaml; see README.md.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdRoute(ctx, args[1:], getenv, stdout, stderr)
 	case "customer":
 		err = cmdCustomer(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		err = cmdKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
