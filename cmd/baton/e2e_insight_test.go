@@ -172,9 +172,9 @@ func TestInsightsAreForTheTeam(t *testing.T) {
 	const outsider = "ou_e2e_outsider"
 	b.emu.AddUser(larktest.User{OpenID: outsider, Name: "路人", EnName: "Outsider"})
 	owned := b.postLead(map[string]any{"external_id": "acl-1", "name": "钱一", "phone": "13800138009", "company": "钱氏贸易"})
-	b.postLead(map[string]any{"external_id": "acl-2", "name": "孙二", "phone": "13700137009", "company": "孙记物流"})
-	b.click(b.waitCards(salesChat, 2)[0].ID, "claim", repID(1))
+	b.click(b.waitCards(salesChat, 1)[0].ID, "claim", repID(1))
 	b.wait("the claim", func() bool { return b.lead(owned)["owner"] != nil })
+	b.postLead(map[string]any{"external_id": "acl-2", "name": "孙二", "phone": "13700137009", "company": "孙记物流"})
 	if _, err := b.emu.SendText(ctx, opsChat, managerID, "@bot /insight 13800138009 #价格敏感"); err != nil {
 		t.Fatal(err)
 	}
