@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/baton-crm/baton/cards"
 )
 
-// zhTexts and enTexts collect what a card shows in the zh_cn and the en_us locale.
+// localeTexts collects what a card shows in one locale (zh_cn or en_us).
 func localeTexts(node any, locale string) []string {
 	var out []string
 	switch n := node.(type) {
@@ -55,6 +57,23 @@ func TestLeadErrorsInTheReadersLanguage(t *testing.T) {
 			if strings.Contains(zh, english) {
 				t.Errorf("%s: the zh card contains English %q:\n%s", tt.text, english, zh)
 			}
+		}
+	}
+}
+
+// TestLeadFormErrorsInTheReadersLanguage: the /lead form's refusals come as a toast whose Chinese text is
+// Chinese.
+func TestLeadFormErrorsInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	h, _, _ := insightHandler()
+	value := cards.Action{Op: cards.OpLeadForm}.Value()
+	for form, want := range map[string][2]string{
+		"12345": {"手机号不是有效的号码", "phone is not a valid number"},
+		"":      {"请填写手机号或邮箱", "phone or email is required"},
+	} {
+		r := click(h, "oc_sales", value, map[string]any{"name": "王五", "phone": form})
+		if r.Toast == nil || r.Toast.Type != "error" || r.Toast.ZH != want[0] || r.Toast.EN != want[1] {
+			t.Errorf("form with phone %q: toast %+v; want %q / %q", form, r.Toast, want[0], want[1])
 		}
 	}
 }
