@@ -18,14 +18,24 @@ const (
 	digestReasons = 5
 )
 
-// chart is the card's VChart component. Lark draws the spec; the spec carries data, not text to translate,
-// so each chart sits under a bilingual markdown heading.
+// chart is the card's VChart component. Lark draws the spec; the spec carries data, not text to translate
+// (only content, default_value and img_key have i18n variants:
+// https://open.feishu.cn/document/feishu-cards/configure-multi-language-content), so each chart sits under a
+// bilingual markdown heading and its labels are in the team's language (Renderer.Language).
 type chart struct {
 	Tag         string         `json:"tag"`
 	ElementID   string         `json:"element_id"`
 	AspectRatio string         `json:"aspect_ratio"`
 	ColorTheme  string         `json:"color_theme"`
 	ChartSpec   map[string]any `json:"chart_spec"`
+}
+
+// chartLabel picks the team's language for a chart label: showing both crowds the chart for everyone.
+func (r Renderer) chartLabel(zh, en string) string {
+	if r.Language == "en" {
+		return en
+	}
+	return zh
 }
 
 func newChart(id string, spec map[string]any) chart {
@@ -45,7 +55,7 @@ func pct(r float64) string { return fmt.Sprintf("%.0f%%", r*100) }
 // DigestCard is the weekly digest: headline figures with week-over-week deltas, leads by source (chart and
 // list), speed, SLA breaches, the funnel (chart and conversions), closes, quality feedback, insight tags and
 // the leaderboard. Source, campaign and tag names come from outside Baton, so they stay in plain text.
-func (Renderer) DigestCard(d *crm.Digest) []byte {
+func (r Renderer) DigestCard(d *crm.Digest) []byte {
 	f := d.Figures
 	scopeZH, scopeEN := digestScope(d)
 	titleZH, titleEN := "周报 · "+scopeZH+" · "+d.Week.String(), "Digest · "+scopeEN+" · "+d.Week.String()
@@ -58,9 +68,9 @@ func (Renderer) DigestCard(d *crm.Digest) []byte {
 	}
 	h.Subtitle = &sub
 	elems := []any{headline(d)}
-	elems = append(elems, sourceElems(f)...)
+	elems = append(elems, sourceElems(f, r.chartLabel)...)
 	elems = append(elems, hr{Tag: "hr"}, speedElem(f))
-	elems = append(elems, funnelElems(f)...)
+	elems = append(elems, funnelElems(f, r.chartLabel)...)
 	elems = append(elems, hr{Tag: "hr"}, closesElem(f))
 	elems = append(elems, qualityElems(f)...)
 	elems = append(elems, leaderElems(f)...)
@@ -145,7 +155,7 @@ func abs(v float64) float64 {
 
 // sourceElems: a grouped bar chart of new leads per source under both attribution models, then the
 // per-campaign list.
-func sourceElems(f *crm.DigestFigures) []any {
+func sourceElems(f *crm.DigestFigures, label func(zh, en string) string) []any {
 	if len(f.Sources) == 0 {
 		return []any{noteDiv("本周没有新线索", "No new leads this week")}
 	}
@@ -167,8 +177,8 @@ func sourceElems(f *crm.DigestFigures) []any {
 	var values []any
 	for _, k := range order {
 		values = append(values,
-			map[string]any{"source": k, "model": "首次触达 First touch", "leads": bySource[k][0]},
-			map[string]any{"source": k, "model": "末次触达 Last touch", "leads": bySource[k][1]})
+			map[string]any{"source": k, "model": label("首次触达", "First touch"), "leads": bySource[k][0]},
+			map[string]any{"source": k, "model": label("末次触达", "Last touch"), "leads": bySource[k][1]})
 	}
 	bar := newChart("chart_sources", map[string]any{
 		"type": "bar", "data": map[string]any{"values": values},

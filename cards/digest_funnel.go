@@ -7,8 +7,9 @@ import (
 	"github.com/baton-crm/baton/crm"
 )
 
-// funnelElems: a funnel chart of the week's cohort and the share of it that passed each stage.
-func funnelElems(f *crm.DigestFigures) []any {
+// funnelElems: a funnel chart of the week's cohort and the share of it that passed each stage; chart labels
+// are in one language (label), as chart specs carry no per-locale text.
+func funnelElems(f *crm.DigestFigures, label func(zh, en string) string) []any {
 	conv := f.Conversions()
 	if len(conv) == 0 || conv[0].Count == 0 {
 		return nil
@@ -17,7 +18,7 @@ func funnelElems(f *crm.DigestFigures) []any {
 	var zh, en []string
 	for i, c := range conv {
 		z, e := stageName(c.Stage)
-		values[i] = map[string]any{"stage": z + " " + e, "leads": c.Count}
+		values[i] = map[string]any{"stage": label(z, e), "leads": c.Count}
 		if i == 0 {
 			zh, en = append(zh, fmt.Sprintf("%s %d", z, c.Count)), append(en, fmt.Sprintf("%s %d", e, c.Count))
 			continue

@@ -114,14 +114,25 @@ func TestDigestChartsCarryTheFigures(t *testing.T) {
 		}
 		return out
 	}
-	wantBars := []point{{"web-form|首次触达 First touch", 2}, {"web-form|末次触达 Last touch", 1},
-		{"ads|首次触达 First touch", 1}, {"ads|末次触达 Last touch", 2}}
+	// A chart spec has no per-locale text (Lark translates only content, default_value and img_key:
+	// https://open.feishu.cn/document/feishu-cards/configure-multi-language-content), so the labels are in
+	// the team's language, Chinese unless the renderer says English.
+	wantBars := []point{{"web-form|首次触达", 2}, {"web-form|末次触达", 1}, {"ads|首次触达", 1}, {"ads|末次触达", 2}}
 	if diff := cmp.Diff(wantBars, values(specs[0], "source", "leads")); diff != "" {
 		t.Errorf("source bars (-want +got):\n%s", diff)
 	}
-	wantFunnel := []point{{"新线索 New", 3}, {"已联系 Contacted", 2}, {"已确认需求 Qualified", 1}, {"方案报价 Proposal", 1}, {"赢单 Won", 1}}
+	wantFunnel := []point{{"新线索", 3}, {"已联系", 2}, {"已确认需求", 1}, {"方案报价", 1}, {"赢单", 1}}
 	if diff := cmp.Diff(wantFunnel, values(specs[1], "stage", "leads")); diff != "" {
 		t.Errorf("funnel (-want +got):\n%s", diff)
+	}
+	en := charts(t, Renderer{Language: "en"}.DigestCard(fixtureDigest(false, false)))
+	wantBars = []point{{"web-form|First touch", 2}, {"web-form|Last touch", 1}, {"ads|First touch", 1}, {"ads|Last touch", 2}}
+	if diff := cmp.Diff(wantBars, values(en[0], "source", "leads")); diff != "" {
+		t.Errorf("English source bars (-want +got):\n%s", diff)
+	}
+	wantFunnel = []point{{"New", 3}, {"Contacted", 2}, {"Qualified", 1}, {"Proposal", 1}, {"Won", 1}}
+	if diff := cmp.Diff(wantFunnel, values(en[1], "stage", "leads")); diff != "" {
+		t.Errorf("English funnel (-want +got):\n%s", diff)
 	}
 }
 

@@ -7,7 +7,11 @@ import (
 )
 
 // Renderer builds the lead cards; it implements crm.Renderer. The zero value is ready to use.
-type Renderer struct{}
+type Renderer struct {
+	// Language is the team's language for text a card cannot carry in both languages (chart labels):
+	// "en" for English, anything else Chinese.
+	Language string
+}
 
 var _ crm.Renderer = Renderer{}
 

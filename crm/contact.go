@@ -17,17 +17,17 @@ const DefaultRegion = "CN"
 func NormalizePhone(raw string) (string, error) {
 	s := strings.TrimSpace(toHalfWidth(raw))
 	if s == "" {
-		return "", FieldError("phone", "phone is empty")
+		return "", invalidField("phone", "手机号为空", "phone is empty")
 	}
 	if utf8.RuneCountInString(s) > 32 {
-		return "", FieldError("phone", "phone is longer than 32 characters")
+		return "", invalidField("phone", "手机号不能超过 32 个字符", "phone is longer than 32 characters")
 	}
 	num, err := phonenumbers.Parse(s, DefaultRegion)
 	if err != nil {
-		return "", FieldError("phone", "phone is not a phone number")
+		return "", invalidField("phone", "手机号不是有效的号码", "phone is not a valid number")
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return "", FieldError("phone", "phone is not a valid number")
+		return "", invalidField("phone", "手机号不是有效的号码", "phone is not a valid number")
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
@@ -36,14 +36,14 @@ func NormalizePhone(raw string) (string, error) {
 func NormalizeEmail(raw string) (string, error) {
 	s := strings.ToLower(strings.TrimSpace(toHalfWidth(raw)))
 	if s == "" {
-		return "", FieldError("email", "email is empty")
+		return "", invalidField("email", "邮箱为空", "email is empty")
 	}
 	if len(s) > 254 {
-		return "", FieldError("email", "email is longer than 254 characters")
+		return "", invalidField("email", "邮箱不能超过 254 个字符", "email is longer than 254 characters")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", FieldError("email", "email is not a valid address")
+		return "", invalidField("email", "邮箱地址无效", "email is not a valid address")
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -70,7 +71,7 @@ func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
 		}
 	}
 	if strings.TrimSpace(in.Phone) == "" && strings.TrimSpace(in.Email) == "" {
-		return nil, FieldError("phone", "phone or email is required")
+		return nil, invalidField("phone", "请填写手机号或邮箱", "phone or email is required")
 	}
 	if strings.TrimSpace(in.Phone) != "" {
 		if nl.Phone, err = NormalizePhone(in.Phone); err != nil {
@@ -83,7 +84,7 @@ func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
 		}
 	}
 	if len(in.Tags) > maxTags {
-		return nil, FieldError("tags", "at most %d tags", maxTags)
+		return nil, invalidField("tags", fmt.Sprintf("标签最多 %d 个", maxTags), fmt.Sprintf("at most %d tags", maxTags))
 	}
 	for i, t := range in.Tags {
 		tag, err := cleanText("tags", t, maxTagLen, false)
@@ -91,17 +92,17 @@ func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
 			return nil, err
 		}
 		if tag = NormalizeTag(tag); tag == "" {
-			return nil, FieldError("tags", "tag %d is empty", i)
+			return nil, invalidField("tags", fmt.Sprintf("第 %d 个标签是空的", i+1), fmt.Sprintf("tag %d is empty", i))
 		}
 		nl.Tags = appendUnique(nl.Tags, tag)
 	}
 	if len(in.UTM) > maxUTMKeys {
-		return nil, FieldError("utm", "at most %d utm keys", maxUTMKeys)
+		return nil, invalidField("utm", fmt.Sprintf("utm 最多 %d 项", maxUTMKeys), fmt.Sprintf("at most %d utm keys", maxUTMKeys))
 	}
 	for k, v := range in.UTM {
 		key, err := cleanText("utm", k, maxShort, false)
 		if err != nil || key == "" {
-			return nil, FieldError("utm", "utm keys must be short plain text")
+			return nil, invalidField("utm", "utm 的键须为简短的纯文本", "utm keys must be short plain text")
 		}
 		val, err := cleanText("utm", v, maxUTMValue, false)
 		if err != nil {
@@ -113,34 +114,93 @@ func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
 		nl.UTM[key] = val
 	}
 	if len(in.Attributes) > 0 {
+		if err := checkAttributes("attributes", in.Attributes); err != nil {
+			return nil, err
+		}
 		b, err := json.Marshal(in.Attributes)
 		if err != nil || len(b) > maxAttrBytes {
-			return nil, FieldError("attributes", "attributes must be a JSON object under %d bytes", maxAttrBytes)
+			return nil, invalidField("attributes", fmt.Sprintf("attributes 须为小于 %d 字节的 JSON 对象", maxAttrBytes),
+				fmt.Sprintf("attributes must be a JSON object under %d bytes", maxAttrBytes))
 		}
 		nl.Attributes = in.Attributes
 	}
 	return nl, nil
 }
 
-// cleanText trims s and refuses text that is too long, not UTF-8, or has control characters (newlines and
-// tabs are allowed where multi is set).
+// checkAttributes refuses NUL characters anywhere in attributes, keys included: PostgreSQL's jsonb cannot
+// store \u0000, and a value that silently loses one is not the value sent.
+func checkAttributes(path string, v any) error {
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			return invalidField(path, path+" 含有 NUL 字符（\\u0000）", path+" contains a NUL character (\\u0000)")
+		}
+	case map[string]any:
+		for k, child := range v {
+			if strings.ContainsRune(k, 0) {
+				return invalidField(path, path+" 的键含有 NUL 字符（\\u0000）", path+" has a key with a NUL character (\\u0000)")
+			}
+			if err := checkAttributes(path+"."+k, child); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, child := range v {
+			if err := checkAttributes(fmt.Sprintf("%s[%d]", path, i), child); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cleanText trims s and refuses text that is too long, not UTF-8, has control characters (newlines and
+// tabs are allowed where multi is set) or bidirectional overrides and isolates, which make a card show
+// text in another order than it is stored ("Trojan Source", CVE-2021-42574).
 func cleanText(field, s string, max int, multi bool) (string, error) {
 	s = strings.TrimSpace(s)
+	label := fieldLabel(field)
 	if !utf8.ValidString(s) {
-		return "", FieldError(field, "%s is not valid UTF-8", field)
+		return "", invalidField(field, label+"不是有效的 UTF-8 文本", field+" is not valid UTF-8")
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", FieldError(field, "%s is longer than %d characters", field, max)
+		return "", invalidField(field, fmt.Sprintf("%s不能超过 %d 个字符", label, max), fmt.Sprintf("%s is longer than %d characters", field, max))
 	}
 	for _, r := range s {
 		if multi && (r == '\n' || r == '\t') {
 			continue
 		}
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "", FieldError(field, "%s contains control characters", field)
+			return "", invalidField(field, label+"含有控制字符", field+" contains control characters")
+		}
+		if isBidiControl(r) {
+			return "", invalidField(field, label+"含有改变文字方向的控制字符", field+" contains text direction controls (U+202A–U+202E, U+2066–U+2069)")
 		}
 	}
 	return s, nil
+}
+
+// isBidiControl reports the embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069).
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// fieldLabel names a lead field in Chinese for validation messages.
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return field
+}
+
+var fieldLabels = map[string]string{
+	"external_id": "外部编号", "name": "姓名", "company": "公司", "title": "职位", "region": "地区",
+	"campaign": "活动", "note": "备注", "pool": "线索池", "tags": "标签", "utm": "utm", "phone": "手机号", "email": "邮箱",
+}
+
+// invalidField returns an EINVALID error naming field, in Chinese and English.
+func invalidField(field, zh, en string) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: en, ZH: zh}
 }
 
 // NormalizeTag folds a tag as ops type it: full-width characters to ASCII, a leading # or ＃ dropped,

@@ -17,11 +17,16 @@ type InsightListing struct {
 	Candidates []CustomerMatch
 }
 
-// ListInsights lists the insights about the target req names (its tags and note are ignored). Anyone in
-// the tenant may read insights: reps read them before calling.
-func (s *Service) ListInsights(ctx context.Context, req InsightRequest) (*InsightListing, error) {
+// ListInsights lists the insights about the target req names (its tags and note are ignored) for the
+// reader: ops channels, pool members and managers may look up (reps read insights before calling); a
+// customer who is not the reader's (see theirs) is shown masked.
+func (s *Service) ListInsights(ctx context.Context, reader InsightReader, req InsightRequest) (*InsightListing, error) {
 	if s.Insights == nil {
 		return nil, Bilingual(EUNAVAILABLE, "洞察功能未启用", "Insights are not enabled")
+	}
+	access, err := s.insightAccessFor(ctx, reader)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case req.Campaign != "":
@@ -41,16 +46,29 @@ func (s *Service) ListInsights(ctx context.Context, req InsightRequest) (*Insigh
 	case 0:
 		return nil, noCustomer()
 	case 1:
-		c := matches[0].Customer
+		c, err := s.shown(ctx, access, matches[0].Customer)
+		if err != nil {
+			return nil, err
+		}
 		return s.listInsights(ctx, InsightTarget{CustomerID: c.ID}, c)
+	}
+	for i := range matches {
+		if matches[i].Customer, err = s.shown(ctx, access, matches[i].Customer); err != nil {
+			return nil, err
+		}
 	}
 	return &InsightListing{Candidates: matches}, nil
 }
 
-// CustomerInsights lists the insights about one customer (the "which one?" card's answer for /insights).
-func (s *Service) CustomerInsights(ctx context.Context, customerID int64) (*InsightListing, error) {
+// CustomerInsights lists the insights about one customer (the "which one?" card's answer for /insights),
+// for the reader as ListInsights does: the card's customer id could be forged.
+func (s *Service) CustomerInsights(ctx context.Context, reader InsightReader, customerID int64) (*InsightListing, error) {
 	if s.Insights == nil {
 		return nil, Bilingual(EUNAVAILABLE, "洞察功能未启用", "Insights are not enabled")
+	}
+	access, err := s.insightAccessFor(ctx, reader)
+	if err != nil {
+		return nil, err
 	}
 	c, err := s.Leads.Customer(ctx, customerID)
 	if err != nil {
@@ -58,6 +76,9 @@ func (s *Service) CustomerInsights(ctx context.Context, customerID int64) (*Insi
 	}
 	if !c.ErasedAt.IsZero() {
 		return nil, noCustomer()
+	}
+	if c, err = s.shown(ctx, access, c); err != nil {
+		return nil, err
 	}
 	return s.listInsights(ctx, InsightTarget{CustomerID: customerID}, c)
 }

@@ -187,12 +187,12 @@ func TestListInsights(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Reading needs no ops channel.
+	ops := InsightReader{ChatID: "oc_ops"} // an ops channel sees every customer in full
 	q, _, err := ParseInsightTarget("13800138000")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := s.ListInsights(ctx, q)
+	l, err := s.ListInsights(ctx, ops, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,18 +200,18 @@ func TestListInsights(t *testing.T) {
 		t.Errorf("customer listing = %+v", l)
 	}
 	c, _, _ := ParseInsightTarget("campaign:双11")
-	if l, err := s.ListInsights(ctx, c); err != nil || len(l.Insights) != 1 || l.Target.Campaign != "双11" {
+	if l, err := s.ListInsights(ctx, ops, c); err != nil || len(l.Insights) != 1 || l.Target.Campaign != "双11" {
 		t.Errorf("campaign listing = %+v, %v", l, err)
 	}
 	z, _, _ := ParseInsightTarget("Zeta")
-	if l, err := s.ListInsights(ctx, z); err != nil || len(l.Candidates) != 2 || len(l.Insights) != 0 {
+	if l, err := s.ListInsights(ctx, ops, z); err != nil || len(l.Candidates) != 2 || len(l.Insights) != 0 {
 		t.Errorf("ambiguous listing = %+v, %v", l, err)
 	}
-	if l, err := s.CustomerInsights(ctx, 1); err != nil || len(l.Insights) != 2 {
+	if l, err := s.CustomerInsights(ctx, ops, 1); err != nil || len(l.Insights) != 2 {
 		t.Errorf("CustomerInsights = %+v, %v", l, err)
 	}
 	u, _, _ := ParseInsightTarget("13600136000")
-	if _, err := s.ListInsights(ctx, u); ErrorCode(err) != ENOTFOUND {
+	if _, err := s.ListInsights(ctx, ops, u); ErrorCode(err) != ENOTFOUND {
 		t.Errorf("unknown customer: %v, want ENOTFOUND", err)
 	}
 }

@@ -13,6 +13,9 @@ type Settings struct {
 	OpsChannels     []string
 	Digest          Schedule
 	FeedbackSummary Schedule
+	// Language is the team's language ("zh" or "en") for the little text a card cannot carry in both
+	// languages: chart labels. Everything else is shown in each reader's own language.
+	Language string
 }
 
 // ChatSource is the source key of leads entered in chat (/lead and its form). It needs no entry under

@@ -303,11 +303,9 @@ func closeForm(a bot.CardAction, op string) (won bool, reason string, amount int
 	}
 	reason = formString(a.FormValue, "lost_reason")
 	if s := strings.TrimSpace(formString(a.FormValue, "amount")); s != "" && won {
-		f, perr := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-		if perr != nil || f < 0 || f > 1e12 {
-			return false, "", 0, &crm.Error{Code: crm.EINVALID, Field: "amount", ZH: "金额格式不正确", Message: "The amount is not a number"}
+		if amount, err = crm.ParseAmount(s); err != nil {
+			return false, "", 0, err
 		}
-		amount = int64(f * 100) // cents
 	}
 	return won, reason, amount, nil
 }

@@ -67,11 +67,11 @@ func (h *API) createLead(w http.ResponseWriter, r *http.Request) error {
 	if err := h.allow(src, 1); err != nil {
 		return err
 	}
-	var in crm.LeadInput
-	if err := decodeStrict(body, &in); err != nil {
+	in, err := decodeLead(body)
+	if err != nil {
 		return err
 	}
-	res, err := h.Service.Intake(r.Context(), src.Key, &in)
+	res, err := h.Service.Intake(r.Context(), src.Key, in)
 	if err != nil {
 		return err
 	}
@@ -93,24 +93,22 @@ func (h *API) createBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Leads []json.RawMessage `json:"leads"`
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	items, err := decodeBatch(body)
+	if err != nil {
 		return err
 	}
-	if len(req.Leads) == 0 {
+	if len(items) == 0 {
 		return &httpError{http.StatusBadRequest, crm.EINVALID, "leads must hold at least one lead", "leads"}
 	}
-	if len(req.Leads) > MaxBatchSize {
+	if len(items) > MaxBatchSize {
 		return &httpError{http.StatusRequestEntityTooLarge, crm.EINVALID, fmt.Sprintf("a batch holds at most %d leads", MaxBatchSize), "leads"}
 	}
-	if err := h.allow(src, len(req.Leads)); err != nil {
+	if err := h.allow(src, len(items)); err != nil {
 		return err
 	}
 	// Items that do not decode are answered at once; the rest go through IntakeMany, which writes
 	// independent leads together and keeps one customer's leads in order.
-	out := make([]leadResult, len(req.Leads))
+	out := make([]leadResult, len(items))
 	fail := func(i int, err error) {
 		_, e := toAPIError(err)
 		if e.Field != "" {
@@ -122,14 +120,14 @@ func (h *API) createBatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var inputs []*crm.LeadInput
-	var at []int // inputs[k] is req.Leads[at[k]]
-	for i, raw := range req.Leads {
-		var in crm.LeadInput
-		if err := decodeStrict(raw, &in); err != nil {
+	var at []int // inputs[k] is items[at[k]]
+	for i, raw := range items {
+		in, err := decodeLead(raw)
+		if err != nil {
 			fail(i, err)
 			continue
 		}
-		inputs, at = append(inputs, &in), append(at, i)
+		inputs, at = append(inputs, in), append(at, i)
 	}
 	h.Service.IntakeMany(r.Context(), src.Key, inputs, func(k int, res *crm.IntakeResult, err error) {
 		if err != nil {
@@ -186,6 +184,35 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 		return nil, &httpError{http.StatusBadRequest, crm.EINVALID, "could not read the request body", ""}
 	}
 	return body, nil
+}
+
+// decodeLead decodes one lead, refusing what decoding would change (see checkJSON).
+func decodeLead(body []byte) (*crm.LeadInput, error) {
+	if err := checkJSON(body, nil); err != nil {
+		return nil, err
+	}
+	var in crm.LeadInput
+	if err := decodeStrict(body, &in); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// decodeBatch decodes a batch body into its items, left raw: each is decoded and checked on its own, so one
+// bad item fails alone. The batch itself is checked like a lead (a second "leads" array is refused, not
+// allowed to replace the first).
+func decodeBatch(body []byte) ([]json.RawMessage, error) {
+	isItem := func(path string) bool { return strings.HasPrefix(path, "leads[") && !strings.Contains(path, "].") }
+	if err := checkJSON(body, isItem); err != nil {
+		return nil, err
+	}
+	var req struct {
+		Leads []json.RawMessage `json:"leads"`
+	}
+	if err := decodeStrict(body, &req); err != nil {
+		return nil, err
+	}
+	return req.Leads, nil
 }
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields (integrations put extra data under

@@ -67,7 +67,9 @@ func ParseLeadText(args string) crm.LeadInput {
 		switch {
 		case in.Email == "" && strings.Contains(f, "@") && strings.Contains(f, "."):
 			in.Email = f
-		case in.Phone == "" && looksLikePhone(f):
+		case in.Phone == "" && (looksLikePhone(f) || (len(note) == 0 && in.Email == "" && phoneDigits(f) >= 3)):
+			// A short number right after the name is a mistyped phone, not the start of the note: validation
+			// then says it is not a valid number instead of asking for one.
 			in.Phone = f
 		case in.Name == "" && len(note) == 0 && in.Phone == "" && in.Email == "":
 			in.Name = f
@@ -128,7 +130,10 @@ func ParseRouteText(args string) (source string, in crm.LeadInput) {
 	return source, in
 }
 
-func looksLikePhone(s string) bool {
+func looksLikePhone(s string) bool { return phoneDigits(s) >= 7 }
+
+// phoneDigits counts the digits of s when it is written only with what phone numbers use, and is -1 otherwise.
+func phoneDigits(s string) int {
 	digits := 0
 	for _, r := range s {
 		switch {
@@ -136,8 +141,8 @@ func looksLikePhone(s string) bool {
 			digits++
 		case r == '+' || r == '-' || r == '(' || r == ')' || r == '＋':
 		default:
-			return false
+			return -1
 		}
 	}
-	return digits >= 7
+	return digits
 }

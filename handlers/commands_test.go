@@ -43,6 +43,8 @@ func TestParseLeadText(t *testing.T) {
 	}{
 		{"张三 13800138000 想了解企业版 价格", crm.LeadInput{Name: "张三", Phone: "13800138000", Note: "想了解企业版 价格"}},
 		{"13800138000", crm.LeadInput{Phone: "13800138000"}},
+		{"王五 12345", crm.LeadInput{Name: "王五", Phone: "12345"}},
+		{"王五 想要报价 50000", crm.LeadInput{Name: "王五", Note: "想要报价 50000"}},
 		{"Li li@example.com +86-138-0013-8000", crm.LeadInput{Name: "Li", Email: "li@example.com", Phone: "+86-138-0013-8000"}},
 		{"name=张三 phone=13812345678 company=ACME 周五回电", crm.LeadInput{Name: "张三", Phone: "13812345678", Company: "ACME", Note: "周五回电"}},
 		{"", crm.LeadInput{}},

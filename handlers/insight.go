@@ -46,7 +46,8 @@ func (h *Lark) fileInsight(ctx context.Context, req crm.InsightRequest) []byte {
 	return cards.InsightSaved(res.Insight, res.Customer)
 }
 
-// insights handles /insights: anyone may read what ops said about a customer, a campaign or a source.
+// insights handles /insights: ops channels, pool members and managers may read what ops said about a
+// customer, a campaign or a source; customers who are not the reader's show masked.
 func (h *Lark) insights(ctx context.Context, m bot.Message, cmd Command) []byte {
 	if cmd.Args == "" {
 		return cards.CommandError("请写明要查看的客户或活动", "Name a customer or a campaign", insightsExample)
@@ -55,7 +56,7 @@ func (h *Lark) insights(ctx context.Context, m bot.Message, cmd Command) []byte 
 	if err != nil {
 		return h.errorCard(ctx, "insights", err, insightsExample)
 	}
-	l, err := h.Service.ListInsights(ctx, req)
+	l, err := h.Service.ListInsights(ctx, crm.InsightReader{OpenID: m.SenderOpenID, ChatID: m.ChatID}, req)
 	if err != nil {
 		return h.errorCard(ctx, "insights", err, insightsExample)
 	}
@@ -85,7 +86,7 @@ func (h *Lark) insightPick(ctx context.Context, a bot.CardAction, act cards.Acti
 		}
 		card = cards.InsightSaved(res.Insight, res.Customer)
 	} else {
-		l, err := h.Service.CustomerInsights(ctx, customerID)
+		l, err := h.Service.CustomerInsights(ctx, crm.InsightReader{OpenID: a.OperatorOpenID, ChatID: a.ChatID}, customerID)
 		if err != nil {
 			return err
 		}
@@ -143,5 +144,5 @@ func (h *Lark) now() time.Time {
 
 func opsOnly() []byte {
 	return cards.Text("只能在运营群里发布洞察。销售可以用 /insights 查看客户或活动的洞察。",
-		"Insights can only be posted in an ops channel. Anyone can read them with /insights.")
+		"Insights can only be posted in an ops channel. Reps and managers can read them with /insights.")
 }

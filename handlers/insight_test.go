@@ -114,9 +114,10 @@ func insightHandler() (*Lark, *insightStore, *recorder) {
 	}}
 	rec := &recorder{replies: map[string][]byte{}, updates: map[string][]byte{}}
 	svc := &crm.Service{Leads: customerStore{m: m}, Insights: m, Messenger: rec,
-		Settings: &crm.Settings{OpsChannels: []string{"oc_ops"}, Location: time.UTC},
-		Now:      func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) },
-		Logger:   slog.New(slog.DiscardHandler)}
+		Settings: &crm.Settings{OpsChannels: []string{"oc_ops"}, Location: time.UTC,
+			Pools: []crm.Pool{{Key: "east", ChatID: "oc_sales", Members: []string{"ou_ops"}}}},
+		Now:    func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) },
+		Logger: slog.New(slog.DiscardHandler)}
 	h := &Lark{Service: svc, Messenger: rec, Logger: slog.New(slog.DiscardHandler)}
 	return h, m, rec
 }
@@ -200,7 +201,7 @@ func TestInsightPickClick(t *testing.T) {
 	if r := click(h, "oc_ops", value, nil); r.Toast.Type == "success" {
 		t.Errorf("a second pick was applied: %+v", r.Toast)
 	}
-	// From /insights, a pick lists the customer's insights; anyone may read them.
+	// From /insights, a pick lists the customer's insights; a pool member may read them.
 	if c := say(h, "oc_sales", "/insights 宏达"); !strings.Contains(c, "Show insights") {
 		t.Fatalf("/insights pick card: %s", c)
 	}

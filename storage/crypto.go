@@ -17,11 +17,14 @@ const DataKeySize = 32
 // additional data, so a value copied into another column does not decrypt.
 const nonceSize = 12
 
-// sealer encrypts personal data and computes the lookup hashes.
+// sealer encrypts personal data and computes the lookup hashes. New values and hashes use the current
+// key; the old keys still open values and match hashes written before a rotation, until `baton keys
+// rotate` has moved everything to the current key.
 type sealer struct {
-	current aeadKey
-	old     []aeadKey
-	hashKey []byte
+	current     aeadKey
+	old         []aeadKey
+	hashKey     []byte
+	oldHashKeys [][]byte
 }
 
 type aeadKey struct {
@@ -41,6 +44,7 @@ func newSealer(key []byte, old [][]byte) (*sealer, error) {
 			return nil, fmt.Errorf("old data key %d: %w", i, err)
 		}
 		s.old = append(s.old, ok)
+		s.oldHashKeys = append(s.oldHashKeys, derive(k, "baton lookup hash v1"))
 	}
 	return s, nil
 }
@@ -114,7 +118,39 @@ func (s *sealer) hash(kind, value string) []byte {
 	if value == "" {
 		return nil
 	}
-	m := hmac.New(sha256.New, s.hashKey)
+	return lookupHash(s.hashKey, kind, value)
+}
+
+// hashes returns the value's lookup hash under the current key and then under each old key: a customer
+// stored before a rotation is found by any of them.
+func (s *sealer) hashes(kind, value string) [][]byte {
+	if value == "" {
+		return nil
+	}
+	out := [][]byte{s.hash(kind, value)}
+	for _, k := range s.oldHashKeys {
+		out = append(out, lookupHash(k, kind, value))
+	}
+	return out
+}
+
+// rotating reports whether old keys are configured, so values may still sit under one of them.
+func (s *sealer) rotating() bool { return len(s.old) > 0 }
+
+// isCurrent reports whether stored was sealed with the current key (nil, an empty value, counts as current).
+func (s *sealer) isCurrent(column string, stored []byte) bool {
+	if len(stored) == 0 {
+		return true
+	}
+	if len(stored) < 1+nonceSize || stored[0] != s.current.id {
+		return false
+	}
+	_, err := s.current.aead.Open(nil, stored[1:1+nonceSize], stored[1+nonceSize:], []byte(column))
+	return err == nil
+}
+
+func lookupHash(key []byte, kind, value string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write([]byte(value))

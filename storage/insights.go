@@ -167,9 +167,9 @@ func (db *DB) FindCustomers(ctx context.Context, q crm.CustomerQuery) ([]crm.Cus
 	sel := db.rd.NewSelect().Model(&rows).Where("erased_at IS NULL").OrderExpr("id DESC").Limit(int64(limit))
 	switch {
 	case q.Phone != "":
-		sel = sel.Where("phone_hash = ?", db.sealer.hash("phone", q.Phone))
+		sel = sel.Where("phone_hash IN (?)", bun.In(db.sealer.hashes("phone", q.Phone)))
 	case q.Email != "":
-		sel = sel.Where("email_hash = ?", db.sealer.hash("email", q.Email))
+		sel = sel.Where("email_hash IN (?)", bun.In(db.sealer.hashes("email", q.Email)))
 	case q.LeadID != 0:
 		sel = sel.Where("id = (?)", db.rd.NewSelect().Model((*leadRow)(nil)).Column("customer_id").Where("id = ?", q.LeadID))
 	case strings.TrimSpace(q.Company) != "":

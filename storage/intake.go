@@ -34,7 +34,9 @@ func (db *DB) IntakeLead(ctx context.Context, in *crm.NewLead) (*crm.IntakeResul
 	}
 	c := &intakeCall{ctx: ctx, in: in, at: at,
 		phoneHash: db.sealer.hash("phone", in.Phone), emailHash: db.sealer.hash("email", in.Email)}
-	if db.intakes != nil {
+	// While old keys are configured a known customer may hold a hash under one of them, which the grouped
+	// path's single query does not look for; the one-at-a-time path does (matchCustomer).
+	if db.intakes != nil && !db.sealer.rotating() {
 		return db.intakes.do(c)
 	}
 	return db.intakeOne(ctx, c)
@@ -51,7 +53,13 @@ func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Ti
 			return nil, fmt.Errorf("find touch: %w", err)
 		}
 	}
-	cust, err := db.matchCustomer(ctx, tx, phoneHash, emailHash)
+	// A customer stored before a key rotation holds hashes under an old key until `baton keys rotate` has
+	// re-hashed it; without looking for those the same phone would become a second customer.
+	phones, emails := [][]byte{phoneHash}, [][]byte{emailHash}
+	if db.sealer.rotating() {
+		phones, emails = db.sealer.hashes("phone", in.Phone), db.sealer.hashes("email", in.Email)
+	}
+	cust, err := db.matchCustomer(ctx, tx, phones, emails)
 	if err != nil {
 		return nil, err
 	}
@@ -80,23 +88,26 @@ func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Ti
 	return db.intakeCreate(ctx, tx, in, at, cust)
 }
 
-// matchCustomer finds the customer by phone hash or email hash; a phone match wins when the two point at
-// different customers, because phone numbers are the stronger identity in this market.
-func (db *DB) matchCustomer(ctx context.Context, tx bun.Tx, phoneHash, emailHash []byte) (*customerRow, error) {
+// matchCustomer finds the customer by phone hash or email hash (each under every configured key); a phone
+// match wins when the two point at different customers, because phone numbers are the stronger identity in
+// this market.
+func (db *DB) matchCustomer(ctx context.Context, tx bun.Tx, phoneHashes, emailHashes [][]byte) (*customerRow, error) {
 	for _, m := range []struct {
-		col  string
-		hash []byte
-	}{{"phone_hash", phoneHash}, {"email_hash", emailHash}} {
-		if m.hash == nil {
-			continue
-		}
-		var c customerRow
-		err := tx.NewSelect().Model(&c).Where("? = ?", bun.Ident(m.col), m.hash).Scan(ctx)
-		if err == nil {
-			return &c, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("match customer: %w", err)
+		col    string
+		hashes [][]byte
+	}{{"phone_hash", phoneHashes}, {"email_hash", emailHashes}} {
+		for _, h := range m.hashes {
+			if h == nil {
+				continue
+			}
+			var c customerRow
+			err := tx.NewSelect().Model(&c).Where("? = ?", bun.Ident(m.col), h).Scan(ctx)
+			if err == nil {
+				return &c, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("match customer: %w", err)
+			}
 		}
 	}
 	return nil, nil

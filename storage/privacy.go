@@ -12,14 +12,15 @@ import (
 
 var _ crm.PrivacyStore = (*DB)(nil)
 
-// CustomerIDByContact finds the customer with this phone (E.164) or email through the lookup hashes.
+// CustomerIDByContact finds the customer with this phone (E.164) or email through the lookup hashes, under
+// the current key or an old one.
 func (db *DB) CustomerIDByContact(ctx context.Context, phone, email string) (int64, error) {
 	q := db.rd.NewSelect().Model((*customerRow)(nil)).Column("id").Limit(1)
 	switch {
 	case phone != "":
-		q = q.Where("phone_hash = ?", db.sealer.hash("phone", phone))
+		q = q.Where("phone_hash IN (?)", bun.In(db.sealer.hashes("phone", phone)))
 	case email != "":
-		q = q.Where("email_hash = ?", db.sealer.hash("email", email))
+		q = q.Where("email_hash IN (?)", bun.In(db.sealer.hashes("email", email)))
 	default:
 		return 0, crm.Errorf(crm.EINVALID, "a phone or an email is required")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,11 @@ func TestLeadAPIBadInput(t *testing.T) {
 		{"tags not a list", auth, map[string]any{"phone": "13800138000", "tags": "vip"}, 400, "tags", "must be an array"},
 		{"too many tags", auth, map[string]any{"phone": "13800138000", "tags": make([]string, 21)}, 400, "tags", "at most 20"},
 		{"unknown pool", auth, map[string]any{"phone": "13800138000", "pool": "nowhere"}, 400, "pool", "does not exist"},
+		{"invalid utf-8", auth, "{\"phone\":\"13800138000\",\"name\":\"\xff\"}", 400, "name", "not valid UTF-8"},
+		{"duplicate key", auth, `{"phone":"13800138000","name":"甲","name":"乙"}`, 400, "name", "more than once"},
+		{"inexact integer", auth, `{"phone":"13800138000","attributes":{"order":9007199254740993}}`, 400, "attributes.order", "exactly"},
+		{"nul in attributes", auth, `{"phone":"13800138000","attributes":{"k":"\u0000"}}`, 400, "attributes.k", "NUL"},
+		{"direction override", auth, map[string]any{"phone": "13800138000", "name": "张\u202e三"}, 400, "name", "direction"},
 		{"huge body", auth, `{"phone":"13800138000","note":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "", "larger than"},
 	}
 	for _, tt := range tests {
@@ -102,23 +108,39 @@ func orNil(s string) string {
 func TestLeadAPIHMACAndBatch(t *testing.T) {
 	b := startBaton(t, e2eOptions{})
 	body := []byte(`{"external_id":"ad-1","name":"王五","phone":"13700137000","campaign":"信息流"}`)
-	sign := func(secret string, body []byte) string {
+	// The signature covers "<X-Baton-Timestamp>.<body>", the timestamp in unix seconds.
+	signed := func(secret string, at time.Time, body []byte) map[string]string {
+		ts := strconv.FormatInt(at.Unix(), 10)
 		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(body)
-		return "sha256=" + hex.EncodeToString(m.Sum(nil))
+		m.Write([]byte(ts + "." + string(body)))
+		return map[string]string{"X-Baton-Source": "ads", "X-Baton-Timestamp": ts, "X-Baton-Signature": "sha256=" + hex.EncodeToString(m.Sum(nil))}
 	}
-	status, resp := b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign("wrong", body)}, body)
+	status, resp := b.post("/api/v1/leads", signed("wrong", b.clock.Now(), body), body)
 	if status != http.StatusUnauthorized {
 		t.Fatalf("bad signature: %d %v", status, resp)
 	}
-	status, resp = b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign(adsSecret, body)}, body)
+	// A signature over the body alone (the format before timestamps) is refused: it could be replayed forever.
+	legacy := hmac.New(sha256.New, []byte(adsSecret))
+	legacy.Write(body)
+	status, resp = b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": "sha256=" + hex.EncodeToString(legacy.Sum(nil))}, body)
+	if e, _ := resp["error"].(map[string]any); status != http.StatusUnauthorized || !strings.Contains(fmt.Sprint(e["message"]), "X-Baton-Timestamp") {
+		t.Fatalf("legacy signature: %d %v", status, resp)
+	}
+	push := signed(adsSecret, b.clock.Now(), body)
+	status, resp = b.post("/api/v1/leads", push, body)
 	if status != http.StatusCreated || resp["status"] != "created" {
 		t.Fatalf("signed push: %d %v", status, resp)
 	}
 	// The signature covers the exact bytes: a changed body with the old signature fails.
-	status, _ = b.post("/api/v1/leads", map[string]string{"X-Baton-Source": "ads", "X-Baton-Signature": sign(adsSecret, body)}, append(body[:len(body)-1:len(body)-1], ' ', '}'))
+	status, _ = b.post("/api/v1/leads", push, append(body[:len(body)-1:len(body)-1], ' ', '}'))
 	if status != http.StatusUnauthorized {
 		t.Fatalf("tampered body accepted: %d", status)
+	}
+	// A captured push replayed after five minutes is refused.
+	b.clock.Advance(6 * time.Minute)
+	status, resp = b.post("/api/v1/leads", push, body)
+	if e, _ := resp["error"].(map[string]any); status != http.StatusUnauthorized || !strings.Contains(fmt.Sprint(e["message"]), "5 minutes") {
+		t.Fatalf("replayed push: %d %v", status, resp)
 	}
 
 	batch := map[string]any{"leads": []any{

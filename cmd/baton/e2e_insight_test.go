@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -183,5 +184,59 @@ func TestInsightRedrawsPostedCards(t *testing.T) {
 	}
 	for what, id := range map[string]string{"waiting pool card": waiting.ID, "owner's card": owner.ID} {
 		b.wait("the insight on the "+what, func() bool { return strings.Contains(b.message(id).Content, "预算充足") })
+	}
+}
+
+// TestInsightsAreForTheTeam: an outsider who DMs /insights with a phone number or walks lead numbers learns
+// nothing; a rep sees in full the customers that are theirs (owned, or waiting in their pool) and others
+// masked; managers and the ops channel see everyone.
+func TestInsightsAreForTheTeam(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const outsider = "ou_e2e_outsider"
+	b.emu.AddUser(larktest.User{OpenID: outsider, Name: "路人", EnName: "Outsider"})
+	owned := b.postLead(map[string]any{"external_id": "acl-1", "name": "钱一", "phone": "13800138009", "company": "钱氏贸易"})
+	b.click(b.waitCards(salesChat, 1)[0].ID, "claim", repID(1))
+	b.wait("the claim", func() bool { return b.lead(owned)["owner"] != nil })
+	b.postLead(map[string]any{"external_id": "acl-2", "name": "孙二", "phone": "13700137009", "company": "孙记物流"})
+	if _, err := b.emu.SendText(ctx, opsChat, managerID, "@bot /insight 13800138009 #价格敏感"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitCards(opsChat, 1)
+
+	dms := map[string]int{}
+	ask := func(who, text string) string {
+		t.Helper()
+		if _, err := b.emu.SendText(ctx, b.emu.P2PChatID(who), who, text); err != nil {
+			t.Fatal(err)
+		}
+		dms[who]++
+		return b.waitDMs(who, dms[who])[dms[who]-1].Content
+	}
+	for _, text := range []string{"/insights 13800138009", fmt.Sprintf("/insights #%d", owned), "/insights 钱氏"} {
+		c := ask(outsider, text)
+		if !strings.Contains(c, "Only ops channels, pool members and managers") {
+			t.Errorf("outsider %q: not refused:\n%s", text, c)
+		}
+		for _, secret := range []string{"钱一", "钱氏贸易", "价格敏感"} {
+			if strings.Contains(c, secret) {
+				t.Errorf("outsider %q sees %q", text, secret)
+			}
+		}
+	}
+	// Rep 2 is in the pool but does not own 钱一: the insight shows, the customer is masked.
+	c := ask(repID(2), "/insights 13800138009")
+	if !strings.Contains(c, "价格敏感") || !strings.Contains(c, "钱*") || strings.Contains(c, "钱一") || strings.Contains(c, "钱氏贸易") {
+		t.Errorf("a pool member looking up someone else's customer:\n%s", c)
+	}
+	if c := ask(repID(2), "/insights 13700137009"); !strings.Contains(c, "孙二") {
+		t.Errorf("a pool member looking up a lead waiting in their pool:\n%s", c)
+	}
+	if c := ask(repID(1), "/insights 13800138009"); !strings.Contains(c, "钱一") || !strings.Contains(c, "钱氏贸易") {
+		t.Errorf("the owner looking up their customer:\n%s", c)
+	}
+	if c := ask(managerID, fmt.Sprintf("/insights #%d", owned)); !strings.Contains(c, "钱一") {
+		t.Errorf("the manager looking up a customer of their pool:\n%s", c)
 	}
 }

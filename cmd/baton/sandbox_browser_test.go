@@ -216,6 +216,7 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 	waitText(t, ctx, "the console names the team's time zone", "#zone", "Asia/Shanghai")
 	step(t, ctx, "post a demo lead", chromedp.Click(chromedp.CSS("#demo-lead")))
 	waitText(t, ctx, "the intake toast", ".toasts", "已提交演示线索")
+	waitText(t, ctx, "the intake toast says what happened in Chinese", ".toasts", "（新线索）")
 	step(t, ctx, "the pool card arrives in the sales chat",
 		chromedp.WaitVisible(chromedp.CSS(`.msg.bot .card button[data-target="claim"]`)))
 	waitText(t, ctx, "the pool card is a new lead", "#messages .msg:last-child .card .chead", "新线索")

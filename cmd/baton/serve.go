@@ -92,7 +92,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		a.svc.WarmUp(ctx)
 	}()
 	stops = append(stops, func() { cancel(); <-warmed })
-	larkHandler := &handlers.Lark{Service: a.svc, Messenger: a.lark, Cards: cards.Renderer{}, Logger: a.log}
+	larkHandler := &handlers.Lark{Service: a.svc, Messenger: a.lark, Cards: cards.Renderer{Language: a.cfg.Settings.Language}, Logger: a.log}
 	intake := bot.IntakeConfig{VerificationToken: a.cfg.Lark.VerificationToken, EncryptKey: a.cfg.Lark.EncryptKey,
 		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, Bot: a.botIdentity(ctx)}
 	if a.cfg.Lark.EventMode == config.EventModeWebSocket {

@@ -195,7 +195,9 @@ async function newLead() {
   const lead = randomLead();
   try {
     const res = await post(S.cfg.lead_api, lead, { Authorization: 'Bearer ' + S.cfg.source_token });
-    toast(`${S.t.leadPosted}: #${res.id} ${lead.name} · ${lead.company} (${res.status})`, 'success');
+    // The API's status word ("created", "touch", "exists") is for programs; people read it in their language.
+    const status = (S.t.leadStatus && S.t.leadStatus[res.status]) || '';
+    toast(`${S.t.leadPosted}: #${res.id} ${lead.name} · ${lead.company}${status}`, 'success');
   } catch (e) {
     toast(S.t.leadFailed + ': ' + e.message, 'error');
   }

@@ -22,12 +22,13 @@ func TestParseSettingsErrors(t *testing.T) {
 			"baton.yaml: only one YAML document is allowed (found a second ---)"},
 		{"not a mapping", "- a\n", nil, "baton.yaml:1: expected a mapping, got a list"},
 		{"unknown top key", "timezon: UTC\n", nil,
-			"baton.yaml:1: timezon: unknown key (expected one of: timezone, business_hours, sources, pools, routing, ops_channels, digest, feedback_summary)"},
+			"baton.yaml:1: timezon: unknown key (expected one of: timezone, business_hours, sources, pools, routing, ops_channels, digest, feedback_summary, language)"},
 		{"duplicate key", "timezone: UTC\ntimezone: UTC\n", nil, "baton.yaml:2: timezone: duplicate key"},
 		{"alias", "ops_channels: &c [oc_a]\ndigest: {to: *c}\n", nil, "baton.yaml:2: digest.to: aliases (*name) are not supported"},
 		{"wrong kind", "sources: {key: a}\n", nil, "baton.yaml:1: sources: expected a list, got a mapping"},
 
 		// timezone and business_hours.
+		{"bad language", "language: fr\n", nil, `baton.yaml:1: language: "fr" is not a language (zh or en)`},
 		{"bad timezone", "timezone: Asia/Shanghia\n", nil, `baton.yaml:1: timezone: "Asia/Shanghia" is not an IANA time zone (like Asia/Shanghai)`},
 		{"local timezone", "timezone: Local\n", nil, `baton.yaml:1: timezone: "Local" is not an IANA time zone (like Asia/Shanghai)`},
 		{"business hours", "business_hours:\n  days: [mon, funday, mon]\n  start: '9am'\n  end: '18:00'\n  holidays: [2026-13-01]\n", nil,

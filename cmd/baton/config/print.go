@@ -94,6 +94,9 @@ func (p *printer) settings(s *crm.Settings) {
 	p.line(1, "ops_channels: [%s]", strings.Join(s.OpsChannels, ", "))
 	p.line(1, "digest: {cron: %q, to: [%s]}", s.Digest.Cron, strings.Join(s.Digest.To, ", "))
 	p.line(1, "feedback_summary: {cron: %q, to: [%s]}", s.FeedbackSummary.Cron, strings.Join(s.FeedbackSummary.To, ", "))
+	if s.Language != "" {
+		p.line(1, "language: %s", s.Language)
+	}
 }
 
 func (p *printer) pool(pl *crm.Pool) {

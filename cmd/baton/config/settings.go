@@ -107,7 +107,15 @@ func (p *parser) syntaxError(err error) error {
 func (p *parser) settings(root *yaml.Node) crm.Settings {
 	s := defaultSettings()
 	f := p.fields(root, "", "timezone", "business_hours", "sources", "pools", "routing", "ops_channels",
-		"digest", "feedback_summary")
+		"digest", "feedback_summary", "language")
+	if v, ok := f["language"]; ok {
+		if lang, ok := p.str(v.val, v.path); ok {
+			if lang != "zh" && lang != "en" {
+				p.errorf(v.val, v.path, "%q is not a language (zh or en)", lang)
+			}
+			s.Language = lang
+		}
+	}
 	if v, ok := f["timezone"]; ok {
 		if loc, ok := p.location(v.val, v.path); ok {
 			s.Location = loc
