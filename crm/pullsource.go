@@ -35,6 +35,7 @@ type PullSource struct {
 	// the first pause before retrying a 5xx or a dropped connection (it doubles per attempt).
 	Rate         float64
 	RetryBackoff time.Duration
+	RetryCodes   []int64 // the platform's error codes that mean "try again later" (its code table is not public)
 	PageSize     int
 	WriteBack    bool
 	// States maps Baton's write-back states to the platform's codes; a state with no code is not reported.
