@@ -62,11 +62,29 @@ func (w *Worker) handlePull(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	errPull := w.pull.Pull(ctx, p.Source)
-	errWB := w.enqueueSweep(ctx, newWriteBackTask(p.Source), QueueLow, writeBackTaskID(p.Source))
+	errWB := w.wakeWriteBack(ctx, p.Source)
 	if errWB != nil {
 		errWB = fmt.Errorf("enqueue write-back of %s: %w", p.Source, errWB)
 	}
 	return classify(errors.Join(errPull, errWB))
+}
+
+// wakeWriteBack enqueues the source's write-back, or brings forward one waiting out asynq's backoff after a
+// failure: each pull tick gives a struggling platform another chance, and the backoff only spaces the
+// tries between ticks.
+func (w *Worker) wakeWriteBack(ctx context.Context, source string) error {
+	id := writeBackTaskID(source)
+	if err := w.enqueueSweep(ctx, newWriteBackTask(source), QueueLow, id); err != nil {
+		return err
+	}
+	info, err := w.inspector.GetTaskInfo(QueueLow, id)
+	if err != nil || info.State != asynq.TaskStateRetry {
+		return nil
+	}
+	if err := w.inspector.RunTask(QueueLow, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+		return fmt.Errorf("bring forward write-back: %w", err)
+	}
+	return nil
 }
 
 func (w *Worker) handleWriteBack(ctx context.Context, t *asynq.Task) error {
