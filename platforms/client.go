@@ -44,7 +44,9 @@ func (e *StatusError) Error() string {
 }
 
 // Temporary reports whether retrying may help.
-func (e *StatusError) Temporary() bool { return e.Status >= 500 || e.Status == http.StatusTooManyRequests }
+func (e *StatusError) Temporary() bool {
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests
+}
 
 // APIError is a platform's own error code in a 2xx answer.
 type APIError struct {
