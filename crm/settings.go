@@ -28,6 +28,8 @@ type Source struct {
 	Token     string  // bearer token, if the source authenticates that way
 	Secret    string  // HMAC-SHA256 key for X-Baton-Signature, if it signs
 	RateLimit float64 // leads per second; 0 means unlimited
+
+	Pull *PullSource // set for sources Baton pulls from an ad platform (pullsource.go)
 }
 
 // PoolMode says how a pool hands out leads.

@@ -68,6 +68,7 @@ func NewPeriodic(r *Redis, cfg PeriodicConfig) (*Periodic, error) {
 		LogLevel: asynq.WarnLevel,
 		PreEnqueueFunc: func(task *asynq.Task, _ []asynq.Option) {
 			p.clearArchived(task.Type())
+			p.clearArchivedPull(task) // pull.go
 		},
 		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
 			p.logEnqueue("periodic task", err)
@@ -92,14 +93,15 @@ func periodicID(typ string) string { return "periodic:" + typ }
 
 // clearArchived deletes the archived task of a periodic entry. A tick whose retries all failed is archived,
 // and asynq keeps archived tasks for months: with a fixed task id it would block every later tick.
-func (p *Periodic) clearArchived(typ string) {
-	id := periodicID(typ)
+func (p *Periodic) clearArchived(typ string) { p.clearArchivedID(periodicID(typ)) }
+
+func (p *Periodic) clearArchivedID(id string) {
 	info, err := p.inspector.GetTaskInfo(QueueLow, id)
 	if err != nil || info.State != asynq.TaskStateArchived {
 		return
 	}
 	if err := p.inspector.DeleteTask(QueueLow, id); err != nil {
-		p.logger.Error("delete archived periodic task", "task_type", typ, "error", err)
+		p.logger.Error("delete archived periodic task", "task_id", id, "error", err)
 	}
 }
 

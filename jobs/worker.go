@@ -39,6 +39,8 @@ type WorkerConfig struct {
 	// wake-up was lost (a Redis flush, a restart) is scheduled for its due time by the sweep before it, not
 	// found a period late by the sweep after it. Default 90s, for the default one-minute sweep.
 	SweepAhead time.Duration
+	// Pull serves the pull sources' tasks (pull.go); nil leaves them unhandled.
+	Pull PullService
 }
 
 // Polling intervals. asynq's defaults (5 s for scheduled tasks, 1 s for idle workers) make timers fire up to
@@ -69,6 +71,7 @@ type Worker struct {
 	now       func() time.Time
 	batch     int
 	ahead     time.Duration
+	pull      PullService
 }
 
 // NewWorker returns a Worker on r. Start it, and Shutdown it to drain in-flight tasks.
@@ -84,6 +87,7 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 		now:       cfg.Now,
 		batch:     cfg.SweepBatch,
 		ahead:     cfg.SweepAhead,
+		pull:      cfg.Pull,
 	}
 	if w.ahead <= 0 {
 		w.ahead = 90 * time.Second
@@ -121,6 +125,7 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeSweep, w.handleSweep)
 	mux.HandleFunc(TypeDigest, w.handleDigest)
 	mux.HandleFunc(TypeFeedback, w.handleFeedback)
+	w.registerPull(mux)
 	return mux
 }
 

@@ -56,6 +56,9 @@ var importRules = []importRule{
 	{Pkg: "jobs", Not: []string{"storage", "bot", "handlers", "sandbox", "cmd"}},
 	{Pkg: "handlers", Only: []string{"crm", "cards", "bot"}},
 	{Pkg: "sandbox", Only: []string{"bot/larktest", "crm"}},
+	// Ad-platform clients (pull sources); their fakes in platforms/platformstest import nothing of Baton's.
+	{Pkg: "platforms", Only: []string{"crm"}},
+	{Pkg: "platforms/platformstest", Only: []string{}},
 	{Pkg: "internal/testenv", Only: []string{}},
 }
 

@@ -26,6 +26,7 @@ Usage:
   baton doctor                        check the Feishu/Lark app's setup and print what to fix
   baton lark ids [EMAIL|MOBILE ...]   list the bot's chats (oc_ ids) and look people up (ou_ ids)
   baton keys rotate                   move personal data to the current BATON_DATA_KEY after a rotation
+  baton sources pull|test KEY         backfill a pull source, or preview one page of it
 
 Run "baton COMMAND --help" for a command's options. Configuration comes from the environment
 (BATON_*, LARK_*) and baton.yaml; see README.md.
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdLark(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		err = cmdKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "sources":
+		err = cmdSources(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

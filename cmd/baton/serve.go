@@ -68,8 +68,16 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 			a.log.Warn("workers did not stop in time; exiting anyway", "grace_s", shutdownGrace.Seconds())
 		}
 	}()
+	puller, err := newPuller(a.svc, a.db) // pull.go
+	if err != nil {
+		return err
+	}
 	if a.cfg.HasRole(config.RoleWorker) {
-		w := jobs.NewWorker(a.redis, workerService{a.svc}, a.db, jobs.WorkerConfig{Logger: a.log, Now: a.now})
+		wc := jobs.WorkerConfig{Logger: a.log, Now: a.now}
+		if puller != nil {
+			wc.Pull = pullService{puller}
+		}
+		w := jobs.NewWorker(a.redis, workerService{a.svc}, a.db, wc)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
@@ -79,6 +87,9 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		p, err := jobs.NewPeriodic(a.redis, jobs.PeriodicConfig{Location: a.cfg.Settings.Location, Logger: a.log,
 			DigestCron: a.cfg.Settings.Digest.Cron, FeedbackCron: a.cfg.Settings.FeedbackSummary.Cron})
 		if err != nil {
+			return err
+		}
+		if err := p.AddPulls(pullTicks(&a.cfg.Settings)); err != nil {
 			return err
 		}
 		if err := p.Start(); err != nil {

@@ -68,6 +68,10 @@ func (p *printer) settings(s *crm.Settings) {
 	}
 	p.line(1, "sources:")
 	for _, src := range s.Sources {
+		if src.Pull != nil {
+			p.line(2, "- {key: %s, %s}", src.Key, printPull(src.Pull))
+			continue
+		}
 		p.line(2, "- {key: %s, token: %s, secret: %s, rate_limit: %g}", src.Key, secret(src.Token), secret(src.Secret), src.RateLimit)
 	}
 	p.line(1, "pools:")

@@ -10,7 +10,7 @@ func (p *parser) sources(n *yaml.Node, path string) []crm.Source {
 	seen := map[string]bool{}
 	for i, item := range p.items(n, path) {
 		ip := index(path, i)
-		f := p.fields(item, ip, "key", "token", "secret", "rate_limit")
+		f := p.fields(item, ip, append([]string{"key", "token", "secret", "rate_limit"}, pullSourceFields...)...)
 		if f == nil {
 			if isNull(item) {
 				p.errorf(item, ip, "empty source; give at least key and token or secret")
@@ -26,7 +26,12 @@ func (p *parser) sources(n *yaml.Node, path string) []crm.Source {
 		if v, ok := f["secret"]; ok {
 			src.Secret, secretOK = p.str(v.val, v.path)
 		}
-		if src.Token == "" && src.Secret == "" && tokenOK && secretOK {
+		if isPullKind(f) {
+			src.Pull = p.pullSource(f, item, ip) // sources_pull.go
+		} else {
+			p.notPull(f)
+		}
+		if src.Token == "" && src.Secret == "" && tokenOK && secretOK && src.Pull == nil {
 			p.errorf(item, ip, "give a token (bearer) or a secret (HMAC signature), or both")
 		}
 		if v, ok := f["rate_limit"]; ok {
