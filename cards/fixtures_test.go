@@ -180,6 +180,11 @@ func goldenCases() []goldenCase {
 		{"owner_released", true, owner(retired(pooledView()))},
 		{"owner_handed_over", true, owner(retired(claimedView()))},
 		{"pool_retired", true, pool(retired(pooledView()))},
+		{"event_handled", true, func() []byte {
+			v := claimedView()
+			zh, en := HandledText(OpReassign, v.Lead, v.Location, v.Now)
+			return HandledCard(v, managerID, zh, en, v.Now)
+		}},
 		{"event_touch", true, ev(claimedView(), event(crm.EventTouch, "source", "ads", "campaign", "年终回馈"))},
 		{"event_reminded_pool", true, ev(overdueView(), event(crm.EventReminded, "clock", "unclaimed", "step", "1", "action", "remind_pool", "after", "15m"))},
 		{"event_reminded_owner", true, ev(claimedView(), event(crm.EventReminded, "clock", "first_contact", "step", "1", "action", "remind_owner", "after", "2h"))},

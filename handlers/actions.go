@@ -42,6 +42,12 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 		return h.refused(ctx, a, act, kind, err), nil
 	}
 	h.Logger.Info("card action", "op", act.Op, "lead_id", act.Lead, "open_id", a.OperatorOpenID)
+	if card := h.handledCard(ctx, a, act, l); card != nil {
+		zh, en := doneText(act.Op, l)
+		resp := toast("success", zh, en)
+		resp.Card = card
+		return resp, nil
+	}
 	zh, en := doneText(act.Op, l)
 	resp := toast("success", zh, en)
 	if l != nil {
@@ -370,4 +376,26 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// handledCard redraws a reminder or escalation someone just answered: who did what, and no buttons left to
+// tap. Other actions (and pool or owner cards) get nil and keep their own redraw.
+func (h *Lark) handledCard(ctx context.Context, a bot.CardAction, act cards.Action, l *crm.Lead) []byte {
+	if l == nil {
+		return nil
+	}
+	now := h.Service.Clock()
+	zh, en := cards.HandledText(act.Op, l, h.Service.Settings.Location, now)
+	if zh == "" {
+		return nil
+	}
+	if cs, err := h.Service.Leads.CardState(ctx, l.ID); err != nil || a.MessageID == cs.PoolMessageID || a.MessageID == cs.OwnerMessageID {
+		return nil // the lead's own cards are redrawn by the sync, never turned into a receipt
+	}
+	v, err := h.Service.ViewOf(ctx, l)
+	if err != nil {
+		h.Logger.Warn("render handled card", "lead_id", l.ID, "error", err)
+		return nil
+	}
+	return cards.HandledCard(v, a.OperatorOpenID, zh, en, now)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-crm/baton/bot/larktest"
 )
@@ -74,5 +75,52 @@ func TestCardsNeverLieThroughReleaseAndWin(t *testing.T) {
 	b.settle()
 	if n := len(b.claimable()); n != 0 {
 		t.Fatalf("after won %d group cards still offer Claim", n)
+	}
+}
+
+// TestEscalationCardShowsItWasHandled: once a manager answers an escalation, the card says who did what and
+// offers nothing more; a tap on its stale Extend is refused, never answered "extended".
+func TestEscalationCardShowsItWasHandled(t *testing.T) {
+	const cfg = `sources:
+  - {key: web-form, token: "` + webToken + `"}
+pools:
+  - key: east
+    name: 华东线索池
+    chat_id: %[1]s
+    mode: claim
+    managers: [%[2]s]
+    sla:
+      unclaimed: [{after: 30m, do: escalate}]
+routing:
+  - {pool: east}
+`
+	clk := &clock{}
+	b := startBaton(t, e2eOptions{config: cfg, clock: clk})
+	id := b.postLead(map[string]any{"name": "蒋八", "phone": "13600136001"})
+	b.waitCards(salesChat, 1)
+	clk.Advance(31 * time.Minute)
+	b.sweep()
+	esc := b.waitDMs(managerID, 1)[0]
+	extend := buttonValue(t, b.message(esc.ID).Content, "extend")
+	if r := b.click(esc.ID, "reassign", managerID, larktest.Option(repID(2))); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("reassign: %+v", r.Toast)
+	}
+	handled := b.message(esc.ID)
+	for _, op := range []string{"reassign", "extend", "lock"} {
+		if offers(handled, op) {
+			t.Errorf("the answered escalation still offers %q", op)
+		}
+	}
+	if !strings.Contains(handled.Content, "已处理") || !strings.Contains(handled.Content, "已将线索转交给") ||
+		!strings.Contains(handled.Content, managerID) || !strings.Contains(handled.Content, repID(2)) {
+		t.Errorf("the answered escalation does not say who handed the lead to whom:\n%s", handled.Content)
+	}
+	// The same Extend, tapped late (another manager's copy, say): refused, with what changed.
+	resp := b.rawClick(esc.ID, managerID, extend, nil)
+	if toast, _ := resp["toast"].(map[string]any); toast == nil || toast["type"] == "success" {
+		t.Fatalf("a stale Extend was applied: %v", resp)
+	}
+	if b.events(id, "extended") != 0 {
+		t.Fatal("the stale Extend extended the lead")
 	}
 }
