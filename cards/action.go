@@ -31,7 +31,9 @@ const (
 	OpNote         = "note"          // log a note (note form)
 	OpFollowUp     = "followup"      // set the follow-up date (standalone picker)
 	OpSave         = "save"          // the owner card's work form: stage, note and follow-up together
-	OpClose        = "close"         // the owner card's close form: outcome, lost reason, amount
+	OpClose        = "close"         // the owner card's close form: outcome, lost reason, amount; answered with a confirmation
+	OpCloseConfirm = "close_confirm" // the confirmation of a checked close: Args["outcome"], ["reason"], ["amount"] (cents)
+	OpCloseBack    = "close_back"    // back from the confirmation to the owner card
 	OpWon          = "won"           // mark won
 	OpLost         = "lost"          // mark lost
 	OpFeedback     = "feedback"      // rate lead quality (select; the option is the crm.Quality)
@@ -62,7 +64,7 @@ var knownOps = map[string]bool{
 	OpWon: true, OpLost: true, OpFeedback: true, OpRelease: true, OpReassign: true, OpClaimFor: true,
 	OpExtend: true, OpLock: true, OpFollowUpDone: true, OpSnooze: true, OpLeadForm: true, OpRoutePick: true,
 	OpInsightPick: true, OpInsightForm: true, OpPage: true, OpTeamRep: true, OpBatchForm: true, OpBatch: true,
-	OpHistory: true,
+	OpHistory: true, OpCloseConfirm: true, OpCloseBack: true,
 }
 
 // Limits on the extra fields of a value. Baton writes a handful of short ids; anything bigger was not

@@ -180,6 +180,8 @@ func goldenCases() []goldenCase {
 		{"owner_released", true, owner(retired(pooledView()))},
 		{"owner_handed_over", true, owner(retired(claimedView()))},
 		{"pool_retired", true, pool(retired(pooledView()))},
+		{"owner_close_confirm", false, func() []byte { return CloseConfirmCard(claimedView(), true, "", 1200050) }},
+		{"owner_close_confirm_lost", false, func() []byte { return CloseConfirmCard(claimedView(), false, "competitor", 0) }},
 		{"event_handled", true, func() []byte {
 			v := claimedView()
 			zh, en := HandledText(OpReassign, v.Lead, v.Location, v.Now)

@@ -108,8 +108,10 @@ func workActions(v crm.LeadView) []any {
 		selectStatic{Tag: "select_static", ElementID: "lost_reason", Name: "lost_reason",
 			Placeholder: plain("输单原因（输单时必选）", "Lost reason (required when lost)"), Options: lostReasonOptions()},
 		textInput("amount", "amount", "成交金额（元）", "Deal amount", 20),
-		withConfirm(submitButton("close", "close_submit", "结单", "Close lead", at(OpClose)),
-			"确认结单？", "Close this lead?", "结单后不能再更新阶段", "A closed lead cannot change stage"),
+		// No confirmation dialog here: Lark shows it before Baton sees the form, so a missing lost reason or
+		// an amount like "5万" would be confirmed first and refused after. Save checks the form and answers
+		// with a confirmation card instead (CloseConfirmCard).
+		submitButton("close", "close_submit", "结单", "Close lead", at(OpClose)),
 	)
 	feedback := selectStatic{Tag: "select_static", ElementID: "feedback", Name: "feedback",
 		Placeholder: plain("线索质量反馈", "Rate this lead"), Options: qualityOptions(), Behaviors: callback(at(OpFeedback))}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 	}
 	if act.Op == cards.OpPage {
 		return h.page(ctx, a, act), nil
+	}
+	if act.Op == cards.OpClose {
+		return h.checkClose(ctx, a, act), nil
 	}
 	if resp, ok := h.managerAction(ctx, a, act); ok {
 		return resp, nil
@@ -84,12 +88,22 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		}
 		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{FollowUp: at})
 		return l, ownerCard, err
-	case cards.OpClose, cards.OpWon, cards.OpLost:
+	case cards.OpWon, cards.OpLost:
 		won, reason, amount, err := closeForm(a, act.Op)
 		if err != nil {
 			return nil, ownerCard, err
 		}
 		l, err := s.Close(ctx, act.Lead, act.Expect(), actor, won, reason, amount)
+		return l, ownerCard, err
+	case cards.OpCloseConfirm:
+		amount, err := strconv.ParseInt(firstNonEmpty(act.Args["amount"], "0"), 10, 64)
+		if err != nil || amount < 0 {
+			return nil, ownerCard, crm.Bilingual(crm.EINVALID, "卡片操作无效，请重新结单", "This confirmation is not valid; close the lead again")
+		}
+		l, err := s.Close(ctx, act.Lead, act.Expect(), actor, act.Args["outcome"] == "won", act.Args["reason"], amount)
+		return l, ownerCard, err
+	case cards.OpCloseBack:
+		l, err := s.Leads.Lead(ctx, act.Lead)
 		return l, ownerCard, err
 	case cards.OpFeedback:
 		q := a.Option
@@ -252,7 +266,9 @@ func doneText(op string, l *crm.Lead) (zh, en string) {
 		return "认领成功，完整联系方式已私信给你", "Claimed: the full contact is in your DM"
 	case cards.OpRelease:
 		return "已释放回公海池", "Released to the pool"
-	case cards.OpClose, cards.OpWon, cards.OpLost:
+	case cards.OpCloseBack:
+		return "已返回，可修改后重新结单", "Back to the lead: change the form and close again"
+	case cards.OpCloseConfirm, cards.OpWon, cards.OpLost:
 		if l != nil && l.Stage == crm.StageWon {
 			return "恭喜赢单！", "Marked won. Congratulations!"
 		}
@@ -308,6 +324,9 @@ func closeForm(a bot.CardAction, op string) (won bool, reason string, amount int
 		return false, "", 0, &crm.Error{Code: crm.EINVALID, Field: "outcome", ZH: "请选择赢单或输单", Message: "Pick won or lost"}
 	}
 	reason = formString(a.FormValue, "lost_reason")
+	if !won && !slices.Contains(crm.LostReasons, reason) {
+		return false, "", 0, &crm.Error{Code: crm.EINVALID, Field: "lost_reason", ZH: "输单请选择原因", Message: "Pick a reason for losing the lead"}
+	}
 	if s := strings.TrimSpace(formString(a.FormValue, "amount")); s != "" && won {
 		if amount, err = crm.ParseAmount(s); err != nil {
 			return false, "", 0, err
@@ -398,4 +417,29 @@ func (h *Lark) handledCard(ctx context.Context, a bot.CardAction, act cards.Acti
 		return nil
 	}
 	return cards.HandledCard(v, a.OperatorOpenID, zh, en, now)
+}
+
+// checkClose answers the close form's submit: the form is checked now (outcome, lost reason, amount such
+// as "5万" or "¥12,000.50"), and a form that passes gets a confirmation card reading back what will be
+// stored; only its Confirm closes the lead. A form that fails is refused with the field at fault, and the
+// card keeps what the rep typed.
+func (h *Lark) checkClose(ctx context.Context, a bot.CardAction, act cards.Action) *bot.CardResponse {
+	won, reason, amount, err := closeForm(a, act.Op)
+	if err != nil {
+		return h.refused(ctx, a, act, ownerCard, err)
+	}
+	l, err := h.Service.Leads.Lead(ctx, act.Lead)
+	if err == nil && l.OwnerID != a.OperatorOpenID {
+		err = crm.Bilingual(crm.EFORBIDDEN, "只有负责人可以结单", "Only the lead's owner can close it")
+	}
+	var v crm.LeadView
+	if err == nil {
+		v, err = h.Service.ViewOf(ctx, l)
+	}
+	if err != nil {
+		return h.refused(ctx, a, act, ownerCard, err)
+	}
+	resp := toast("info", "请确认结单信息", "Check and confirm the close")
+	resp.Card = cards.CloseConfirmCard(v, won, reason, amount)
+	return resp
 }

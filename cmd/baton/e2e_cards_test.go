@@ -69,7 +69,7 @@ func TestCardsNeverLieThroughReleaseAndWin(t *testing.T) {
 		t.Fatalf("after the re-claim %d group cards still offer Claim", n)
 	}
 	dm := b.waitDMs(repID(2), 1)
-	if r := b.click(dm[len(dm)-1].ID, "close_submit", repID(2), larktest.FormValue(map[string]any{"outcome": "won", "amount": "12000"})); r.Toast == nil || r.Toast.Type != "success" {
+	if r := b.closeLead(dm[len(dm)-1].ID, repID(2), map[string]any{"outcome": "won", "amount": "12000"}); r.Toast == nil || r.Toast.Type != "success" {
 		t.Fatalf("won: %+v", r.Toast)
 	}
 	b.settle()
@@ -122,5 +122,41 @@ routing:
 	}
 	if b.events(id, "extended") != 0 {
 		t.Fatal("the stale Extend extended the lead")
+	}
+}
+
+// TestCloseFormCheckedBeforeConfirm: the close form is checked before anything is confirmed — a lost lead
+// without a reason is refused with the field at fault and nothing changes; an amount written "5万" is read
+// back on a confirmation card, and only its Confirm closes the lead, with exactly that amount.
+func TestCloseFormCheckedBeforeConfirm(t *testing.T) {
+	b := startBaton(t, e2eOptions{})
+	id := b.postLead(map[string]any{"name": "沈九", "phone": "13600136002"})
+	pool := b.waitCards(salesChat, 1)[0]
+	if r := b.click(pool.ID, "claim", repID(1)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("claim: %+v", r.Toast)
+	}
+	owner := b.waitDMs(repID(1), 1)[0]
+
+	r := b.click(owner.ID, "close_submit", repID(1), larktest.FormValue(map[string]any{"outcome": "lost"}))
+	if r.Toast == nil || !strings.Contains(toastText(r), "输单请选择原因") || b.lead(id)["stage"] != "new" {
+		t.Fatalf("lost without a reason: toast %q, stage %v", toastText(r), b.lead(id)["stage"])
+	}
+	if !offers(b.message(owner.ID), "close") {
+		t.Fatal("a refused close form did not leave the form in place")
+	}
+
+	r = b.click(owner.ID, "close_submit", repID(1), larktest.FormValue(map[string]any{"outcome": "won", "amount": "5万"}))
+	confirm := b.message(owner.ID)
+	if r.Toast == nil || r.Toast.Type != "info" || !strings.Contains(confirm.Content, "¥50,000.00") || !offers(confirm, "close_confirm") {
+		t.Fatalf("won with 5万: toast %+v\n%s", r.Toast, confirm.Content)
+	}
+	if b.lead(id)["stage"] != "new" {
+		t.Fatal("the lead was closed before the confirmation")
+	}
+	if r := b.click(owner.ID, "close_confirm", repID(1)); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("confirm: %+v", r.Toast)
+	}
+	if l := b.lead(id); l["stage"] != "won" {
+		t.Fatalf("after the confirmation the lead is %v", l["stage"])
 	}
 }

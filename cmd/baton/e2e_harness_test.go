@@ -345,6 +345,16 @@ func (b *baton) click(msgID, target, who string, opts ...larktest.ClickOption) l
 	return res
 }
 
+// closeLead submits the owner card's close form and confirms it on the card that answers, as a rep does,
+// and returns the confirmation's result.
+func (b *baton) closeLead(msgID, who string, form map[string]any) larktest.ClickResult {
+	b.t.Helper()
+	if r := b.click(msgID, "close_submit", who, larktest.FormValue(form)); r.Toast == nil || r.Toast.Type != "info" {
+		b.t.Fatalf("close form refused: %+v", r.Toast)
+	}
+	return b.click(msgID, "close_confirm", who)
+}
+
 func (b *baton) message(id string) larktest.Message {
 	b.t.Helper()
 	m, ok := b.emu.Message(id)

@@ -126,7 +126,7 @@ func TestLeadToCardToClaim(t *testing.T) {
 	// Won from the new owner's card.
 	dm := b.waitDMs(other, 1)
 	card := dm[len(dm)-1]
-	if r := b.click(card.ID, "close_submit", other, larktest.FormValue(map[string]any{"outcome": "won", "amount": "12000"})); r.Toast == nil || r.Toast.Type != "success" {
+	if r := b.closeLead(card.ID, other, map[string]any{"outcome": "won", "amount": "12000"}); r.Toast == nil || r.Toast.Type != "success" {
 		t.Fatalf("won: %+v", r.Toast)
 	}
 	_, detail = b.get("/api/v1/leads/"+itoa(id), adminToken)

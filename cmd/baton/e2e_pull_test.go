@@ -260,7 +260,7 @@ func TestWriteBackWonAndInvalidRetriedThrough5xx(t *testing.T) {
 	// Won on the 飞鱼 lead: the platform fails twice, the client retries through it.
 	won := r.claimAndDM("孙七", repID(1))
 	r.feiyu.FailNext(2)
-	if res := r.click(won.ID, "close_submit", repID(1), larktest.FormValue(map[string]any{"outcome": "won", "amount": "12000"})); res.Toast == nil || res.Toast.Type != "success" {
+	if res := r.closeLead(won.ID, repID(1), map[string]any{"outcome": "won", "amount": "12000"}); res.Toast == nil || res.Toast.Type != "success" {
 		t.Fatalf("won: %+v", res.Toast)
 	}
 	r.pull("feiyu")

@@ -94,7 +94,7 @@ func TestTeamOverview(t *testing.T) {
 		"stage": "contacted", "note": "已电话沟通", "followup": "2026-12-02 11:00 +0800"})); r.Toast == nil || r.Toast.Type != "success" {
 		t.Fatalf("save: %+v", r.Toast)
 	}
-	if r := b.click(b.cardOf("owner", dm1, ids[1]).ID, "close_submit", rep1, larktest.FormValue(map[string]any{"outcome": "won", "amount": "5000"})); r.Toast == nil || r.Toast.Type != "success" {
+	if r := b.closeLead(b.cardOf("owner", dm1, ids[1]).ID, rep1, map[string]any{"outcome": "won", "amount": "5000"}); r.Toast == nil || r.Toast.Type != "success" {
 		t.Fatalf("close: %+v", r.Toast)
 	}
 	// The save's first contact is on the timeline, credited to rep 1, for the digest; closing a lead never

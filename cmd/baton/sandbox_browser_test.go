@@ -475,16 +475,23 @@ func testInteractions(t *testing.T, ctx context.Context) {
 	if got := acts(t, ctx); len(got) != 1 {
 		t.Errorf("a submit with a required field empty reached the bot: %v", got[1:])
 	}
-	step(t, ctx, "close as won, which asks to confirm",
+	// The close form has no client-side dialog (Baton checks the form, then asks on a card of its own).
+	step(t, ctx, "close as won submits the form",
 		pick(`#under-test select[name="outcome"]`, "won"),
 		jsClick(`#under-test button[data-target="close"]`),
-		chromedp.WaitVisible(chromedp.CSS(`#confirm[open]`)))
-	waitText(t, ctx, "the confirm dialog shows the card's question", "#confirm-title", "确认结单？")
-	step(t, ctx, "confirm", jsClick(`#confirm button[value="ok"]`),
 		chromedp.Poll[chromedp.Void](`window.__t.acts.length === 2`))
 	got = acts(t, ctx)
 	if fv, _ := got[1]["form_value"].(map[string]any); got[1]["target"] != "close" || fv["outcome"] != "won" {
 		t.Errorf("close sent %v, want {target: close, form_value: {outcome: won}}", got[1])
+	}
+	step(t, ctx, "release asks to confirm",
+		jsClick(`#under-test button[data-target="release"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm[open]`)))
+	waitText(t, ctx, "the confirm dialog shows the card's question", "#confirm-title", "确认释放？")
+	step(t, ctx, "confirm", jsClick(`#confirm button[value="ok"]`),
+		chromedp.Poll[chromedp.Void](`window.__t.acts.length === 3`))
+	if got = acts(t, ctx); got[2]["target"] != "release" {
+		t.Errorf("the confirmed release sent %v, want {target: release}", got[2])
 	}
 	step(t, ctx, "unmount", chromedp.Evaluate[chromedp.Void](`window.__t.node.remove()`))
 }
