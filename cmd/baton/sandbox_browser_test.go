@@ -241,11 +241,13 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 		t.Errorf("the owner card does not show the full phone number:\n%s", owner)
 	}
 
-	step(t, ctx, "set the stage and save",
+	step(t, ctx, "set the stage, write a follow-up note and save",
 		pick(`.msg.bot .card select[name="stage"]`, "contacted"),
+		chromedp.SendKeys(chromedp.CSS(`.msg.bot .card textarea[name="note"]`), "已电话沟通，下周二安排产品演示"),
 		chromedp.Click(chromedp.CSS(`.msg.bot .card button[data-target="save"]`)))
 	waitText(t, ctx, "the save toast", ".toasts", "已保存")
 	waitText(t, ctx, "the owner card shows the new stage", ".msg.bot .card", "阶段：已联系")
+	waitText(t, ctx, "the owner card shows the note (跟进记录)", ".msg.bot .card", "已电话沟通，下周二安排产品演示")
 
 	step(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang")))
 	waitText(t, ctx, "the owner card speaks English", ".msg.bot .card", "Stage: Contacted")
@@ -257,6 +259,14 @@ func TestSandboxConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#demo-lead")))
 	step(t, ctx, "the second lead arrives",
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages .msg.bot .card button[data-target="claim"]').length === 1`))
+
+	// The manager's view for the picture: /team in the group, one line per rep.
+	step(t, ctx, "switch to the manager", pick("#persona", "ou_mgr_liu"))
+	waitText(t, ctx, "the sales chat is open for the manager", "#chat-title", "华东销售群")
+	step(t, ctx, "ask for /team",
+		chromedp.SendKeys(chromedp.CSS("#text"), "/team"),
+		chromedp.Click(chromedp.CSS(`#composer button[type="submit"]`)))
+	waitText(t, ctx, "the team card names rep 2", "#messages .msg:last-child .card", "李娜")
 	saveScreenshot(t, ctx)
 
 	// The chat list slides away in 0.2 s; give it a second.

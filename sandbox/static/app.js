@@ -207,7 +207,7 @@ async function boot() {
   S.cfg = await api('config.json');
   if (!S.cfg.personas.some((p) => p.open_id === S.persona)) S.persona = S.cfg.personas[0].open_id;
   S.chat = store.get('chat', S.cfg.sales_chat);
-  $('zone').textContent = '🕘 ' + (S.cfg.time_zone || 'UTC');
+  $('zone').textContent = '时区 · ' + (S.cfg.time_zone || 'UTC');
   applyLang();
   $('persona').addEventListener('change', (e) => { S.persona = e.target.value; store.set('persona', S.persona); render(); });
   $('lang').addEventListener('click', () => { S.lang = S.lang === 'en_us' ? 'zh_cn' : 'en_us'; store.set('lang', S.lang); applyLang(); });
