@@ -79,7 +79,7 @@ func TestMigrationImportIsQuiet(t *testing.T) {
 	if !strings.HasPrefix(string(rej), "\ufeff") {
 		t.Errorf("rejects file has no UTF-8 byte-order mark: %q", rej[:min(len(rej), 20)])
 	}
-	for _, want := range []string{"\n200,", "负责人「nobody@example.com」", "not in the Lark directory", "\n201,", "「手机」", "phone"} {
+	for _, want := range []string{"\n200,", "负责人「nobody@example.com」", "not in the Lark directory", "\n201,", "手机号不是有效的号码", "phone is not a valid number"} {
 		if !strings.Contains(string(rej), want) {
 			t.Errorf("rejects file lacks %q:\n%s", want, rej)
 		}

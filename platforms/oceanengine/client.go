@@ -91,29 +91,29 @@ type envelope[T any] struct {
 
 // Clue is one clue of the list, the fields Baton reads.
 type Clue struct {
-	ClueID              flexString        `json:"clue_id"`
-	AdvertiserID        flexString        `json:"advertiser_id"`
-	AdID                flexString        `json:"ad_id"`
-	AdName              string            `json:"ad_name"`
-	PromotionID         flexString        `json:"promotion_id"`
-	PromotionName       string            `json:"promotion_name"`
-	SiteName            string            `json:"site_name"`
-	ModuleName          string            `json:"module_name"`
-	ClueType            flexString        `json:"clue_type"`
-	CreateTimeDetail    string            `json:"create_time_detail"`
-	Name                string            `json:"name"`
-	Telephone           string            `json:"telephone"`
-	Email               string            `json:"email"`
-	Weixin              string            `json:"weixin"`
-	ProvinceName        string            `json:"province_name"`
-	CityName            string            `json:"city_name"`
-	Remark              string            `json:"remark"`
-	RemarkDict          map[string]any    `json:"remark_dict"`
-	IntentionEstimation string            `json:"intention_estimation"`
-	ConvertStatus       string            `json:"convert_status"`
-	AppName             string            `json:"app_name"`
-	ClueStateName       string            `json:"clue_state_name"`
-	Extra               map[string]string `json:"-"`
+	ClueID              platforms.FlexString `json:"clue_id"`
+	AdvertiserID        platforms.FlexString `json:"advertiser_id"`
+	AdID                platforms.FlexString `json:"ad_id"`
+	AdName              string               `json:"ad_name"`
+	PromotionID         platforms.FlexString `json:"promotion_id"`
+	PromotionName       string               `json:"promotion_name"`
+	SiteName            string               `json:"site_name"`
+	ModuleName          string               `json:"module_name"`
+	ClueType            platforms.FlexString `json:"clue_type"`
+	CreateTimeDetail    string               `json:"create_time_detail"`
+	Name                string               `json:"name"`
+	Telephone           string               `json:"telephone"`
+	Email               string               `json:"email"`
+	Weixin              string               `json:"weixin"`
+	ProvinceName        string               `json:"province_name"`
+	CityName            string               `json:"city_name"`
+	Remark              string               `json:"remark"`
+	RemarkDict          map[string]any       `json:"remark_dict"`
+	IntentionEstimation string               `json:"intention_estimation"`
+	ConvertStatus       string               `json:"convert_status"`
+	AppName             string               `json:"app_name"`
+	ClueStateName       string               `json:"clue_state_name"`
+	Extra               map[string]string    `json:"-"`
 }
 
 type listData struct {
@@ -308,25 +308,6 @@ func Map(cl Clue) crm.PulledLead {
 		l.Input.Attributes = attrs
 	}
 	return l
-}
-
-// flexString reads a JSON string or number as text: ids are strings in some answers and numbers in others.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	*f = flexString(b)
-	return nil
 }
 
 func minT(a, b time.Time) time.Time {

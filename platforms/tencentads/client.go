@@ -101,30 +101,30 @@ type envelope[T any] struct {
 
 // Lead is one lead of leads_list/get, the fields Baton reads.
 type Lead struct {
-	AccountID             flexString `json:"account_id"`
-	LeadsID               flexString `json:"leads_id"`
-	OuterLeadsID          string     `json:"outer_leads_id"`
-	ClickID               string     `json:"click_id"`
-	AdgroupID             flexString `json:"adgroup_id"`
-	AdgroupName           string     `json:"adgroup_name"`
-	PageName              string     `json:"page_name"`
-	LeadsType             string     `json:"leads_type"`
-	LeadsSource           string     `json:"leads_source"`
-	LeadsFollowTag        string     `json:"leads_follow_tag"`
-	OuterLeadsConvertType string     `json:"outer_leads_convert_type"`
-	LeadsName             string     `json:"leads_name"`
-	LeadsTelephone        string     `json:"leads_telephone"`
-	TelephoneLocation     string     `json:"telephone_location"`
-	LeadsArea             string     `json:"leads_area"`
-	LeadsEmail            string     `json:"leads_email"`
-	LeadsWechat           string     `json:"leads_wechat"`
-	LeadsQQ               string     `json:"leads_qq"`
-	Address               string     `json:"address"`
-	Bundle                string     `json:"bundle"`
-	CustomQA              string     `json:"custom_qa"`
-	LeadsCreateTime       string     `json:"leads_create_time"`
-	LeadsActionTime       string     `json:"leads_action_time"`
-	LeadsTags             string     `json:"leads_tags"`
+	AccountID             platforms.FlexString `json:"account_id"`
+	LeadsID               platforms.FlexString `json:"leads_id"`
+	OuterLeadsID          string               `json:"outer_leads_id"`
+	ClickID               string               `json:"click_id"`
+	AdgroupID             platforms.FlexString `json:"adgroup_id"`
+	AdgroupName           string               `json:"adgroup_name"`
+	PageName              string               `json:"page_name"`
+	LeadsType             string               `json:"leads_type"`
+	LeadsSource           string               `json:"leads_source"`
+	LeadsFollowTag        string               `json:"leads_follow_tag"`
+	OuterLeadsConvertType string               `json:"outer_leads_convert_type"`
+	LeadsName             string               `json:"leads_name"`
+	LeadsTelephone        string               `json:"leads_telephone"`
+	TelephoneLocation     string               `json:"telephone_location"`
+	LeadsArea             string               `json:"leads_area"`
+	LeadsEmail            string               `json:"leads_email"`
+	LeadsWechat           string               `json:"leads_wechat"`
+	LeadsQQ               string               `json:"leads_qq"`
+	Address               string               `json:"address"`
+	Bundle                string               `json:"bundle"`
+	CustomQA              string               `json:"custom_qa"`
+	LeadsCreateTime       string               `json:"leads_create_time"`
+	LeadsActionTime       string               `json:"leads_action_time"`
+	LeadsTags             string               `json:"leads_tags"`
 }
 
 type listData struct {
@@ -361,22 +361,4 @@ func Map(l Lead) crm.PulledLead {
 		p.Input.Attributes = attrs
 	}
 	return p
-}
-
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	*f = flexString(b)
-	return nil
 }
