@@ -22,6 +22,9 @@ type NewLead struct {
 	Attributes map[string]any
 	Pool       string
 	At         time.Time
+	// DedupeSince, when set, makes an arrival whose customer already had a touch from Source at or after it a
+	// touch on that touch's lead, open or not: a form submitted twice is one lead (push sources' dedupe_window).
+	DedupeSince time.Time
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent
@@ -51,10 +54,10 @@ type IntakeResult struct {
 type LeadFilter struct {
 	Pool       string
 	CustomerID int64 // the customer's leads only
-	OwnerID   string
-	Unclaimed bool // only leads in the pool
-	OpenOnly  bool
-	Limit     int
+	OwnerID    string
+	Unclaimed  bool // only leads in the pool
+	OpenOnly   bool
+	Limit      int
 }
 
 // CardState records which Lark messages show a lead and the revision they show.

@@ -14,6 +14,7 @@ type Service struct {
 	Insights  InsightStore // ops insights; nil leaves cards without them
 	Digests   DigestStore  // digest and feedback figures; nil turns the roll-ups off
 	Privacy   PrivacyStore // personal-data export and erasure
+	Pushes    PushStore    // push sources' deliveries and rejects; nil turns POST /api/v1/push off
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler

@@ -25,6 +25,11 @@ type Source struct {
 	Token     string  // bearer token, if the source authenticates that way
 	Secret    string  // HMAC-SHA256 key for X-Baton-Signature, if it signs
 	RateLimit float64 // leads per second; 0 means unlimited
+	// Push sources (POST /api/v1/push/{key}, source_map.go): the platform's kind, where Baton's lead fields
+	// sit in its record, and the duplicate-submit window. Kind "" is a plain lead API source.
+	Kind         string
+	Fields       []FieldMap
+	DedupeWindow time.Duration
 }
 
 // PoolMode says how a pool hands out leads.
