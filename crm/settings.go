@@ -30,6 +30,7 @@ type Source struct {
 	Kind         string
 	Fields       []FieldMap
 	DedupeWindow time.Duration
+	MaxSkew      time.Duration // how far a signed push's timestamp may be from now; 0: 5 minutes
 }
 
 // PoolMode says how a pool hands out leads.

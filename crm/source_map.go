@@ -3,6 +3,7 @@ package crm
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ var jdySystemKeys = []string{"_id", "appId", "entryId", "creator", "updater", "d
 func MapRecord(src *Source, record map[string]any, externalID string) *LeadInput {
 	in := &LeadInput{ExternalID: externalID}
 	used := map[string]bool{}
-	for _, m := range src.Fields {
+	for _, m := range effectiveFields(src.Fields, record) {
 		v, ok := lookup(record, m.Path)
 		if !ok {
 			continue
@@ -82,6 +83,22 @@ func MapRecord(src *Source, record map[string]any, externalID string) *LeadInput
 		in.Attributes = attrs
 	}
 	return in
+}
+
+// effectiveFields is the source's field map plus, for each lead field it leaves out, a key of the same name
+// at the top of the record: a webhook that already speaks Baton's names, or 简道云 widgets given aliases
+// (字段别名) like "phone", need no map. pool is never taken by name: only a mapping may steer routing.
+func effectiveFields(fields []FieldMap, record map[string]any) []FieldMap {
+	out := slices.Clone(fields)
+	for _, f := range MappableFields {
+		if f == "pool" || slices.ContainsFunc(fields, func(m FieldMap) bool { return m.Field == f }) {
+			continue
+		}
+		if _, ok := record[f]; ok {
+			out = append(out, FieldMap{Field: f, Path: f})
+		}
+	}
+	return out
 }
 
 func (in *LeadInput) textField(f string) *string {

@@ -24,6 +24,7 @@ Usage:
   baton route --dry-run LEAD.json     show which rule, pool and rep a lead would get
   baton customer export|erase PHONE   personal-data requests: export or erase one customer
   baton doctor                        check the Feishu/Lark app's setup and print what to fix
+  baton sources test|rejects KEY      preview a push source's sample body, list its rejected records
 
 Run "baton COMMAND --help" for a command's options. Configuration comes from the environment
 (BATON_*, LARK_*) and baton.yaml; see README.md.
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdCustomer(ctx, args[1:], getenv, stdout, stderr)
 	case "doctor":
 		err = cmdDoctor(ctx, args[1:], getenv, stdout, stderr)
+	case "sources":
+		err = cmdSources(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

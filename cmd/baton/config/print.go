@@ -68,6 +68,11 @@ func (p *printer) settings(s *crm.Settings) {
 	}
 	p.line(1, "sources:")
 	for _, src := range s.Sources {
+		if src.Kind != "" {
+			p.line(2, "- {key: %s, kind: %s, token: %s, secret: %s, rate_limit: %g, dedupe_window: %s, fields: {%s}}", src.Key, src.Kind,
+				secret(src.Token), secret(src.Secret), src.RateLimit, formatDuration(src.DedupeWindow), fieldMaps(src.Fields))
+			continue
+		}
 		p.line(2, "- {key: %s, token: %s, secret: %s, rate_limit: %g}", src.Key, secret(src.Token), secret(src.Secret), src.RateLimit)
 	}
 	p.line(1, "pools:")
@@ -198,4 +203,12 @@ func redactURL(raw string) string {
 	}
 	// Substituting a placeholder and replacing it afterwards keeps url.URL from escaping the asterisks.
 	return strings.ReplaceAll(u.String(), "PASSWORD", redacted)
+}
+
+func fieldMaps(fs []crm.FieldMap) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Field + ": " + f.Path
+	}
+	return strings.Join(parts, ", ")
 }
