@@ -222,7 +222,7 @@ func flattenObject(o map[string]any) string {
 		return strings.Join(parts, " ")
 	}
 	// Members, departments and linked records carry a display name beside their ids.
-	for _, k := range []string{"name", "label", "title", "value", "text"} {
+	for _, k := range []string{"name", "label", "title", "value", "text", "phone"} {
 		if s := Flatten(o[k]); s != "" {
 			return s
 		}
