@@ -58,7 +58,7 @@ func TestParseSettingsErrors(t *testing.T) {
 				"baton.yaml:4: sources[2].rate_limit: \"fast\" is not a number\n" +
 				"baton.yaml:5: sources[3]: give a token (bearer) or a secret (HMAC signature), or both\n" +
 				"baton.yaml:6: sources[4].key: required\n" +
-				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit)"},
+				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit, kind, fields, dedupe_window, max_skew)"},
 
 		// pools.
 		{"pool required fields", "pools:\n  - mode: auction\n", nil,

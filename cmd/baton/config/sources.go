@@ -84,7 +84,11 @@ func (p *parser) sources(n *yaml.Node, path string) []crm.Source {
 		if v, ok := f["secret"]; ok {
 			src.Secret, secretOK = p.str(v.val, v.path)
 		}
-		if src.Token == "" && src.Secret == "" && tokenOK && secretOK {
+		jdy := false
+		if v, ok := f["kind"]; ok {
+			jdy = v.val.Value == crm.KindJiandaoyun // its own message names the secret
+		}
+		if src.Token == "" && src.Secret == "" && tokenOK && secretOK && !jdy {
 			p.errorf(item, ip, "give a token (bearer) or a secret (HMAC signature), or both")
 		}
 		p.pushSource(f, ip, &src)
