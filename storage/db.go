@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,8 +55,11 @@ type DB struct {
 	// writer gains nothing from it.
 	intakes *intakeBatcher
 	seen    *seenBatcher // FirstSeen groups on PostgreSQL; nil on SQLite
-	log     *slog.Logger
-	now     func() time.Time
+	// DeliverySeen groups (rejects.go), made on first use.
+	deliveryOnce   sync.Once
+	deliveryReader *deliveryReader
+	log            *slog.Logger
+	now            func() time.Time
 }
 
 var (

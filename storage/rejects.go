@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -34,20 +36,116 @@ const rejectColumn = "push_rejects.record"
 
 func deliveryKey(source, id string) string { return "push:" + source + ":" + id }
 
-// DeliverySeen reports whether the push delivery id of source was recorded and has not expired.
+// DeliverySeen reports whether the push delivery id of source was recorded and has not expired. Checks
+// that arrive while one is being read are read together in one statement, so a burst of pushes costs a
+// round trip per group instead of one each.
 func (db *DB) DeliverySeen(ctx context.Context, source, deliveryID string) (bool, error) {
-	n, err := db.rd.NewSelect().TableExpr("seen_events").Where("key = ?", deliveryKey(source, deliveryID)).
-		Where("expires_at > ?", db.nowUTC()).Count(ctx)
-	if err != nil {
-		return false, fmt.Errorf("read push delivery: %w", err)
-	}
-	return n > 0, nil
+	c := &deliveryCheck{ctx: ctx, key: deliveryKey(source, deliveryID), done: make(chan struct{})}
+	return db.deliveries().do(c)
 }
 
-// RecordDelivery remembers a handled push delivery for crm.DeliveryMemory.
+func (db *DB) deliveries() *deliveryReader {
+	db.deliveryOnce.Do(func() { db.deliveryReader = &deliveryReader{db: db, pending: map[string]int{}} })
+	return db.deliveryReader
+}
+
+type deliveryCheck struct {
+	ctx  context.Context
+	key  string
+	seen bool
+	err  error
+	done chan struct{}
+}
+
+// deliveryReader reads DeliverySeen calls one group at a time, like seenBatcher writes FirstSeen calls.
+type deliveryReader struct {
+	db      *DB
+	mu      sync.Mutex
+	queue   []*deliveryCheck
+	reading bool
+	pending map[string]int // keys recorded by this process whose write is still queued
+}
+
+func (r *deliveryReader) do(c *deliveryCheck) (bool, error) {
+	r.mu.Lock()
+	if r.pending[c.key] > 0 {
+		r.mu.Unlock()
+		return true, nil
+	}
+	r.queue = append(r.queue, c)
+	if !r.reading {
+		r.reading = true
+		go r.read()
+	}
+	r.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.seen, c.err
+	case <-c.ctx.Done():
+		return false, c.ctx.Err()
+	}
+}
+
+func (r *deliveryReader) read() {
+	for {
+		r.mu.Lock()
+		n := min(len(r.queue), maxSeenGroup)
+		if n == 0 {
+			r.reading = false
+			r.mu.Unlock()
+			return
+		}
+		group := slices.Clone(r.queue[:n])
+		r.queue = slices.Delete(r.queue, 0, n)
+		r.mu.Unlock()
+		keys := make([]string, len(group))
+		for i, c := range group {
+			keys[i] = c.key
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
+		var found []string
+		err := r.db.rd.NewSelect().TableExpr("seen_events").Column("key").Where("key IN (?)", bun.In(keys)).
+			Where("expires_at > ?", r.db.nowUTC()).Scan(ctx, &found)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("read push deliveries: %w", err)
+		}
+		for _, c := range group {
+			c.err = err
+			c.seen = err == nil && slices.Contains(found, c.key)
+			close(c.done)
+		}
+	}
+}
+
+// RecordDelivery remembers a handled push delivery for crm.DeliveryMemory. On PostgreSQL it queues the
+// record with the event dedup writes and returns without waiting: the push is stored already, the key
+// counts as seen in this process at once, and a record lost to a crash only lets one retry through,
+// which creates (keyed by record id) and updates tolerate. Waiting would cost every push a second round
+// trip in its answer.
 func (db *DB) RecordDelivery(ctx context.Context, source, deliveryID string) error {
-	_, err := db.FirstSeen(ctx, deliveryKey(source, deliveryID), crm.DeliveryMemory)
-	return err
+	key := deliveryKey(source, deliveryID)
+	if db.seen == nil {
+		_, err := db.FirstSeen(ctx, key, crm.DeliveryMemory)
+		return err
+	}
+	r := db.deliveries()
+	r.mu.Lock()
+	r.pending[key]++
+	r.mu.Unlock()
+	c := &seenCall{ctx: context.WithoutCancel(ctx), row: seenRow{Key: key, ExpiresAt: db.nowUTC().Add(crm.DeliveryMemory)},
+		done: make(chan struct{})}
+	go func() {
+		if _, err := db.seen.do(c); err != nil {
+			db.log.Warn("record push delivery", "source", source, "delivery_id", deliveryID, "error", err)
+		}
+		r.mu.Lock()
+		if r.pending[key]--; r.pending[key] <= 0 {
+			delete(r.pending, key)
+		}
+		r.mu.Unlock()
+	}()
+	return nil
 }
 
 // AddReject stores a rejected record, its body encrypted.
