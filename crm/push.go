@@ -48,7 +48,7 @@ type Reject struct {
 type Push struct {
 	Op         string         // 简道云: data_create, data_update, data_remove…; webhook: empty
 	Record     map[string]any // 简道云: the body's "data"; webhook: the whole body
-	RawRecord  []byte         // the record's JSON, kept with a reject
+	RawRecord  []byte         // the body as received, kept with a reject
 	ExternalID string         // used when the field map gives none (简道云's _id)
 	DeliveryID string         // the platform's delivery id, when it sends one
 }

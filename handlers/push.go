@@ -144,25 +144,19 @@ func (h *API) verifyWebhook(r *http.Request, body []byte, src *crm.Source) error
 	return nil
 }
 
-// decodeJiandaoyun reads 简道云's {"op", "data", "opTime"} (https://hc.jiandaoyun.com/open/10732, "推送内容").
+// decodeJiandaoyun reads 简道云's {"op", "data", "opTime"} (https://hc.jiandaoyun.com/open/10732, "推送内容")
+// in one pass; the whole body is what a reject keeps.
 func decodeJiandaoyun(body []byte) (*crm.Push, error) {
 	var env struct {
-		Op   string          `json:"op"`
-		Data json.RawMessage `json:"data"`
+		Op   string         `json:"op"`
+		Data map[string]any `json:"data"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // ids and phone numbers sent as numbers keep every digit
+	if err := dec.Decode(&env); err != nil {
 		return nil, &httpError{http.StatusBadRequest, crm.EINVALID, "body is not 简道云 push JSON: " + err.Error(), ""}
 	}
-	p := &crm.Push{Op: env.Op, RawRecord: env.Data}
-	if len(bytes.TrimSpace(env.Data)) > 0 && string(bytes.TrimSpace(env.Data)) != "null" {
-		rec, err := decodeRecord(env.Data)
-		if err != nil {
-			return nil, err
-		}
-		p.Record = rec
-		p.ExternalID = crm.Flatten(rec["_id"])
-	}
-	return p, nil
+	return &crm.Push{Op: env.Op, Record: env.Data, RawRecord: body, ExternalID: crm.Flatten(env.Data["_id"])}, nil
 }
 
 // decodeWebhook reads a webhook-kind body: the whole body is the record.
