@@ -81,24 +81,30 @@ const EventSourceUpdated EventKind = "source_updated"
 // Push maps and stores one pushed record for src: a create becomes a lead (or a touch), a data_update of a
 // known record updates its lead, other ops are acknowledged without storing anything, and a record that
 // fails validation goes to the dead-letter table. Only errors that a retry can fix are returned.
+//
+// Delivery ids guard the ops that are not idempotent by themselves (data_update, and whatever is only
+// logged). A create carrying the record's id skips them: the (source, record id) key already makes every
+// repeat of it one lead, including a record the platform pushes again under a new delivery id, and
+// skipping spares each form submission two database round trips.
 func (s *Service) Push(ctx context.Context, src *Source, p *Push) (*PushResult, error) {
 	if s.Pushes == nil {
 		return nil, Errorf(EINTERNAL, "push sources need a push store")
 	}
-	if p.DeliveryID != "" {
-		seen, err := s.Pushes.DeliverySeen(ctx, src.Key, p.DeliveryID)
+	guard := p.DeliveryID != "" && !(pushOp(src.Kind, p.Op) == opCreate && p.ExternalID != "")
+	if guard {
+		dup, err := s.seenDelivery(ctx, src, p)
 		if err != nil {
-			return nil, fmt.Errorf("check delivery: %w", err)
+			return nil, err
 		}
-		if seen {
+		if dup {
 			return &PushResult{Status: PushDuplicate}, nil
 		}
 	}
-	res, err := s.push(ctx, src, p)
+	res, err := s.push(ctx, src, p, guard)
 	if err != nil {
 		return nil, err
 	}
-	if p.DeliveryID != "" {
+	if guard {
 		// Recorded after the work, so a delivery that failed half-way is redone when the platform retries;
 		// two copies racing both get through, which creates and touches tolerate (they are keyed by record id).
 		if err := s.Pushes.RecordDelivery(ctx, src.Key, p.DeliveryID); err != nil {
@@ -108,7 +114,16 @@ func (s *Service) Push(ctx context.Context, src *Source, p *Push) (*PushResult, 
 	return res, nil
 }
 
-func (s *Service) push(ctx context.Context, src *Source, p *Push) (*PushResult, error) {
+func (s *Service) seenDelivery(ctx context.Context, src *Source, p *Push) (bool, error) {
+	seen, err := s.Pushes.DeliverySeen(ctx, src.Key, p.DeliveryID)
+	if err != nil {
+		return false, fmt.Errorf("check delivery: %w", err)
+	}
+	return seen, nil
+}
+
+// push does the work; guarded says Push checks and records the delivery id around it.
+func (s *Service) push(ctx context.Context, src *Source, p *Push, guarded bool) (*PushResult, error) {
 	op := pushOp(src.Kind, p.Op)
 	if op == "" {
 		return &PushResult{Status: PushIgnored, Reason: fmt.Sprintf("op %q is not stored", p.Op)}, nil
@@ -124,7 +139,7 @@ func (s *Service) push(ctx context.Context, src *Source, p *Push) (*PushResult, 
 		res, err = s.pushCreate(ctx, src, nl, now)
 	}
 	if ErrorCode(err) == EINVALID {
-		return s.reject(ctx, src, p, in.ExternalID, err, now)
+		return s.reject(ctx, src, p, in.ExternalID, err, now, guarded)
 	}
 	return res, err
 }
@@ -239,13 +254,30 @@ func sameAttributes(a, b map[string]any) bool {
 	return true
 }
 
-func (s *Service) reject(ctx context.Context, src *Source, p *Push, externalID string, cause error, now time.Time) (*PushResult, error) {
+// reject keeps the record in the dead-letter table. An unguarded create checks its delivery id here, on
+// this rare path, so a retried reject is not kept twice.
+func (s *Service) reject(ctx context.Context, src *Source, p *Push, externalID string, cause error, now time.Time, guarded bool) (*PushResult, error) {
+	check := !guarded && p.DeliveryID != ""
+	if check {
+		dup, err := s.seenDelivery(ctx, src, p)
+		if err != nil {
+			return nil, err
+		}
+		if dup {
+			return &PushResult{Status: PushDuplicate}, nil
+		}
+	}
 	var e *Error
 	errors.As(cause, &e)
 	r := &Reject{Source: src.Key, DeliveryID: p.DeliveryID, Op: p.Op, ExternalID: externalID,
 		Field: e.Field, Reason: e.Message, Record: p.RawRecord, At: now}
 	if err := s.Pushes.AddReject(ctx, r); err != nil {
 		return nil, fmt.Errorf("keep rejected push: %w", err)
+	}
+	if check {
+		if err := s.Pushes.RecordDelivery(ctx, src.Key, p.DeliveryID); err != nil {
+			s.logger().Warn("record push delivery", "source", src.Key, "delivery_id", p.DeliveryID, "error", err)
+		}
 	}
 	return &PushResult{Status: PushRejected, Field: e.Field, Reason: e.Message}, nil
 }

@@ -193,8 +193,9 @@ func TestPushJiandaoyunRefusesBadSignatures(t *testing.T) {
 	}
 }
 
-// TestPushJiandaoyunDeliverIDOnce: a delivery id already handled is answered 2xx and ignored, even when the
-// body differs; the lead count proves the second record was never stored under that id.
+// TestPushJiandaoyunDeliverIDOnce: a repeated delivery makes one lead (a create is keyed by the record's
+// _id), and a data_update whose X-JDY-DeliverId was already handled is answered 2xx and not applied again,
+// even when the body differs.
 func TestPushJiandaoyunDeliverIDOnce(t *testing.T) {
 	b := startBaton(t, e2eOptions{config: pushConfig(t)})
 	create := pushSample(t, "jiandaoyun/data_create.json")
@@ -202,20 +203,31 @@ func TestPushJiandaoyunDeliverIDOnce(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("first delivery: %d %v", status, body)
 	}
-	first := leadID(t, body)
-	for i, again := range [][]byte{create, withRecord(create, "6751a0c2e4b0f5a1c2d3ffff", "13700137000")} {
-		status, body = b.pushJDY("jdy-leads", jdyPush{body: again, deliverID: "deliver-42"})
-		if status != http.StatusOK || body["status"] != "duplicate" {
-			t.Errorf("repeat %d of deliver-42: %d %v, want 200 duplicate", i, status, body)
-		}
+	id := leadID(t, body)
+	status, body = b.pushJDY("jdy-leads", jdyPush{body: create, deliverID: "deliver-42"})
+	if status != http.StatusOK || body["status"] != "exists" || leadID(t, body) != id {
+		t.Errorf("repeat of deliver-42: %d %v, want 200 exists on lead %d", status, body, id)
 	}
-	// The other record under a fresh delivery id is new: the repeat stored nothing.
-	status, body = b.pushJDY("jdy-leads", jdyPush{body: withRecord(create, "6751a0c2e4b0f5a1c2d3ffff", "13700137000"), deliverID: "deliver-43"})
-	if status != http.StatusCreated || body["status"] != "created" || leadID(t, body) == first {
-		t.Fatalf("second record under a fresh delivery id: %d %v", status, body)
+
+	update := pushSample(t, "jiandaoyun/data_update.json")
+	if status, body := b.pushJDY("jdy-leads", jdyPush{body: update, deliverID: "deliver-43"}); body["status"] != "updated" {
+		t.Fatalf("data_update: %d %v", status, body)
 	}
-	if n := len(b.waitCards(salesChat, 2)); n != 2 {
-		t.Errorf("%d pool cards, want 2", n)
+	other := []byte(strings.Replace(string(update), "年终大促", "春季促销", 1))
+	status, body = b.pushJDY("jdy-leads", jdyPush{body: other, deliverID: "deliver-43"})
+	if status != http.StatusOK || body["status"] != "duplicate" {
+		t.Errorf("repeat of deliver-43: %d %v, want 200 duplicate", status, body)
+	}
+	_, detail := b.get("/api/v1/leads/"+itoa(id), adminToken)
+	if detail["campaign"] != "年终大促" {
+		t.Errorf("campaign = %v: the repeated delivery was applied", detail["campaign"])
+	}
+	// The same change under a fresh delivery id is applied.
+	if status, body := b.pushJDY("jdy-leads", jdyPush{body: other, deliverID: "deliver-44"}); body["status"] != "updated" {
+		t.Errorf("fresh delivery: %d %v", status, body)
+	}
+	if n := len(b.waitCards(salesChat, 1)); n != 1 {
+		t.Errorf("%d pool cards, want 1", n)
 	}
 }
 
