@@ -69,8 +69,15 @@ func (p *printer) settings(s *crm.Settings) {
 	p.line(1, "sources:")
 	for _, src := range s.Sources {
 		if src.Kind != "" {
-			p.line(2, "- {key: %s, kind: %s, token: %s, secret: %s, rate_limit: %g, dedupe_window: %s, fields: {%s}}", src.Key, src.Kind,
-				secret(src.Token), secret(src.Secret), src.RateLimit, formatDuration(src.DedupeWindow), fieldMaps(src.Fields))
+			skew := ""
+			if src.Kind == crm.KindJiandaoyun {
+				skew = ", max_skew: 5m"
+				if src.MaxSkew > 0 {
+					skew = ", max_skew: " + formatDuration(src.MaxSkew)
+				}
+			}
+			p.line(2, "- {key: %s, kind: %s, token: %s, secret: %s, rate_limit: %g, dedupe_window: %s%s, fields: {%s}}", src.Key, src.Kind,
+				secret(src.Token), secret(src.Secret), src.RateLimit, formatDuration(src.DedupeWindow), skew, fieldMaps(src.Fields))
 			continue
 		}
 		p.line(2, "- {key: %s, token: %s, secret: %s, rate_limit: %g}", src.Key, secret(src.Token), secret(src.Secret), src.RateLimit)

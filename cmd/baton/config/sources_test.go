@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,29 @@ func TestParsePushSourceErrors(t *testing.T) {
 		"baton.yaml:11: sources[5].max_skew: must be more than zero"
 	if got := err.Error(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestFprintPushSources(t *testing.T) {
+	t.Parallel()
+	in := "sources:\n  - {key: jdy, kind: jiandaoyun, secret: jdy-secret-S1, fields: {phone: _widget_1002}}\n" +
+		"  - {key: partner, kind: webhook, token: tok-S2, dedupe_window: 0s, fields: {phone: contact.mobile}}\n"
+	s, err := ParseSettings([]byte(in), "baton.yaml", mapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	(&Config{Settings: s}).Fprint(&b)
+	out := b.String()
+	for _, want := range []string{
+		"- {key: jdy, kind: jiandaoyun, token: (unset), secret: ***, rate_limit: 0, dedupe_window: 10m, max_skew: 5m, fields: {phone: _widget_1002}}",
+		"- {key: partner, kind: webhook, token: ***, secret: (unset), rate_limit: 0, dedupe_window: 0s, fields: {phone: contact.mobile}}",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Fprint lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "S1") || strings.Contains(out, "S2") {
+		t.Errorf("Fprint printed a push source's secret:\n%s", out)
 	}
 }
