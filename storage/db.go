@@ -55,11 +55,12 @@ type DB struct {
 	// writer gains nothing from it.
 	intakes *intakeBatcher
 	seen    *seenBatcher // FirstSeen groups on PostgreSQL; nil on SQLite
+	log     *slog.Logger
+	now     func() time.Time
+
 	// DeliverySeen groups (rejects.go), made on first use.
 	deliveryOnce   sync.Once
 	deliveryReader *deliveryReader
-	log            *slog.Logger
-	now            func() time.Time
 }
 
 var (

@@ -339,3 +339,24 @@ func TestPushWebhookDottedPaths(t *testing.T) {
 		t.Errorf("push to a source without a kind: %d, want 404", status)
 	}
 }
+
+// TestPushJiandaoyunUpdateOfUnknownRecord: a data_update of a record Baton never stored (the form was
+// connected after the submission) is taken as the record's arrival, and its later updates find it.
+func TestPushJiandaoyunUpdateOfUnknownRecord(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: pushConfig(t)})
+	update := pushSample(t, "jiandaoyun/data_update.json")
+	status, body := b.pushJDY("jdy-leads", jdyPush{body: update, deliverID: "u-1"})
+	if status != http.StatusCreated || body["status"] != "created" {
+		t.Fatalf("update of an unknown record: %d %v, want 201 created", status, body)
+	}
+	id := leadID(t, body)
+	again := []byte(strings.Replace(string(update), "年终大促", "春季促销", 1))
+	status, body = b.pushJDY("jdy-leads", jdyPush{body: again, deliverID: "u-2"})
+	if status != http.StatusOK || body["status"] != "updated" || leadID(t, body) != id {
+		t.Fatalf("next update: %d %v, want updated on lead %d", status, body, id)
+	}
+	_, detail := b.get("/api/v1/leads/"+itoa(id), adminToken)
+	if detail["campaign"] != "春季促销" {
+		t.Errorf("campaign = %v", detail["campaign"])
+	}
+}
