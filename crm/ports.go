@@ -26,6 +26,9 @@ type NewLead struct {
 	// Quiet stores a new lead as already shown: no pool or owner card is posted for it (a migration import
 	// announces its leads in one summary instead). Its cards appear once something happens to it.
 	Quiet bool
+	// DedupeSince, when set, makes an arrival whose customer already had a touch from Source at or after it a
+	// touch on that touch's lead, open or not: a form submitted twice is one lead (push sources' dedupe_window).
+	DedupeSince time.Time
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent

@@ -112,5 +112,6 @@ type PulledClue struct {
 	RepullAt  time.Time // zero: no re-pull
 }
 
-// EventSourceUpdated records that a re-pull filled in fields the platform sets late; it redraws the cards.
+// EventSourceUpdated records that the source changed the lead's fields after it arrived: a re-pull filled in
+// fields the platform sets late, or a push source's data_update. It redraws the cards.
 const EventSourceUpdated EventKind = "source_updated"

@@ -16,6 +16,7 @@ type Service struct {
 	Privacy   PrivacyStore // personal-data export and erasure
 	Marks     Marks        // remembers buzzes already sent; nil buzzes on every delivery attempt
 	Teams     TeamStore    // the /team figures; nil turns /team off
+	Pushes    PushStore    // push sources' deliveries and rejects; nil turns POST /api/v1/push off
 	Messenger Messenger
 	Directory Directory
 	Scheduler Scheduler

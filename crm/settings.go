@@ -30,6 +30,12 @@ type Source struct {
 	RateLimit float64 // leads per second; 0 means unlimited
 
 	Pull *PullSource // set for sources Baton pulls from an ad platform (pullsource.go)
+	// Push sources (POST /api/v1/push/{key}, source_map.go): the platform's kind, where Baton's lead fields
+	// sit in its record, and the duplicate-submit window. Kind "" is a plain lead API source.
+	Kind         string
+	Fields       []FieldMap
+	DedupeWindow time.Duration
+	MaxSkew      time.Duration // how far a signed push's timestamp may be from now; 0: 5 minutes
 }
 
 // PoolMode says how a pool hands out leads.

@@ -40,6 +40,7 @@ func (h *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/leads", h.wrap(h.createLead))
 	mux.HandleFunc("POST /api/v1/leads/batch", h.wrap(h.createBatch))
 	mux.HandleFunc("GET /api/v1/leads/{id}", h.wrap(h.getLead))
+	mux.HandleFunc("POST /api/v1/push/{source}", h.wrap(h.push)) // push.go
 }
 
 // leadResult is one lead's outcome in API responses.

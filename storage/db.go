@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +57,10 @@ type DB struct {
 	seen    *seenBatcher // FirstSeen groups on PostgreSQL; nil on SQLite
 	log     *slog.Logger
 	now     func() time.Time
+
+	// DeliverySeen groups (rejects.go), made on first use.
+	deliveryOnce   sync.Once
+	deliveryReader *deliveryReader
 }
 
 var (

@@ -63,6 +63,16 @@ func (db *DB) intake(ctx context.Context, tx bun.Tx, in *crm.NewLead, at time.Ti
 	if err != nil {
 		return nil, err
 	}
+	if cust != nil && !in.DedupeSince.IsZero() {
+		// A double submit inside the source's window is a touch on the first lead, even one closed since.
+		first, err := db.recentTouchLead(ctx, tx, cust.ID, in.Source, in.DedupeSince)
+		if err != nil {
+			return nil, err
+		}
+		if first != nil {
+			return db.intakeTouch(ctx, tx, in, at, first, cust)
+		}
+	}
 	if cust != nil {
 		var open leadRow
 		q := tx.NewSelect().Model(&open).Where("customer_id = ?", cust.ID).Where("is_open").

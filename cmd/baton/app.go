@@ -215,7 +215,7 @@ func (a *app) open(ctx context.Context) error {
 		Leads: a.db, Members: a.db, Privacy: a.db, Messenger: a.lark, Directory: a.lark,
 		Scheduler: jobs.NewScheduler(a.queue, a.log, a.now), Renderer: cards.Renderer{Language: a.cfg.Settings.Language},
 		Settings: &a.cfg.Settings, Now: a.now, Logger: a.log,
-		Insights: a.db, Digests: a.db, Marks: a.db, Failures: a.failed, Teams: a.db,
+		Insights: a.db, Digests: a.db, Marks: a.db, Failures: a.failed, Teams: a.db, Pushes: a.db,
 	}
 	return nil
 }

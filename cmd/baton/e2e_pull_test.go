@@ -347,9 +347,9 @@ func TestSourcesPullBackfill(t *testing.T) {
 	}
 }
 
-// TestSourcesTestPreviewsWithoutStoring: `baton sources test KEY` prints one page mapped, with problems,
+// TestPullSourcesTestPreviewsWithoutStoring: `baton sources test KEY` prints one page mapped, with problems,
 // and stores nothing.
-func TestSourcesTestPreviewsWithoutStoring(t *testing.T) {
+func TestPullSourcesTestPreviewsWithoutStoring(t *testing.T) {
 	t0 := time.Date(2026, 11, 3, 10, 30, 0, 0, gmt8)
 	r := startPullRig(t, t0)
 	r.feiyu.Add(

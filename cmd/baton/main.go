@@ -26,7 +26,7 @@ Usage:
   baton doctor                        check the Feishu/Lark app's setup and print what to fix
   baton lark ids [EMAIL|MOBILE ...]   list the bot's chats (oc_ ids) and look people up (ou_ ids)
   baton keys rotate                   move personal data to the current BATON_DATA_KEY after a rotation
-  baton sources pull|test KEY         backfill a pull source, or preview one page of it
+  baton sources pull|test|rejects KEY backfill or preview a pull source; preview a push body, list its rejects
 
 Run "baton COMMAND --help" for a command's options. Configuration comes from the environment
 (BATON_*, LARK_*) and baton.yaml; see README.md.

@@ -196,4 +196,5 @@ func maskEmail(s string) string {
 	return user[:1] + "***@" + domain
 }
 
-func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+// sortedKeys lists a map's keys in order, for output that reads the same every run.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -59,7 +59,7 @@ func TestParseSettingsErrors(t *testing.T) {
 				"baton.yaml:4: sources[2].rate_limit: \"fast\" is not a number\n" +
 				"baton.yaml:5: sources[3]: give a token (bearer) or a secret (HMAC signature), or both\n" +
 				"baton.yaml:6: sources[4].key: required\n" +
-				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit, kind, credentials_env, base_url, pull_every, overlap, first_window, repull_after, late_fields, rate, retry_backoff, retry_codes, page_size, write_back, states, reasons)"},
+				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit, fields, dedupe_window, max_skew, kind, credentials_env, base_url, pull_every, overlap, first_window, repull_after, late_fields, rate, retry_backoff, retry_codes, page_size, write_back, states, reasons)"},
 
 		// pools.
 		{"pool required fields", "pools:\n  - mode: auction\n", nil,

@@ -72,6 +72,18 @@ func (p *printer) settings(s *crm.Settings) {
 			p.line(2, "- {key: %s, %s}", src.Key, printPull(src.Pull))
 			continue
 		}
+		if src.Kind != "" {
+			skew := ""
+			if src.Kind == crm.KindJiandaoyun {
+				skew = ", max_skew: 5m"
+				if src.MaxSkew > 0 {
+					skew = ", max_skew: " + formatDuration(src.MaxSkew)
+				}
+			}
+			p.line(2, "- {key: %s, kind: %s, token: %s, secret: %s, rate_limit: %g, dedupe_window: %s%s, fields: {%s}}", src.Key, src.Kind,
+				secret(src.Token), secret(src.Secret), src.RateLimit, formatDuration(src.DedupeWindow), skew, fieldMaps(src.Fields))
+			continue
+		}
 		p.line(2, "- {key: %s, token: %s, secret: %s, rate_limit: %g}", src.Key, secret(src.Token), secret(src.Secret), src.RateLimit)
 	}
 	p.line(1, "pools:")
@@ -206,4 +218,12 @@ func redactURL(raw string) string {
 	}
 	// Substituting a placeholder and replacing it afterwards keeps url.URL from escaping the asterisks.
 	return strings.ReplaceAll(u.String(), "PASSWORD", redacted)
+}
+
+func fieldMaps(fs []crm.FieldMap) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Field + ": " + f.Path
+	}
+	return strings.Join(parts, ", ")
 }

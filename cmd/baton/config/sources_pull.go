@@ -38,13 +38,13 @@ func isPullKind(f map[string]field) bool {
 	return pull
 }
 
-// notPull reports the pull settings of a source that is not of a pull kind.
+// notPull reports the pull settings of a source that is not of a pull kind (its kind, if any, is a push
+// kind, which pushSource checks).
 func (p *parser) notPull(f map[string]field) {
-	if v, ok := f["kind"]; ok {
-		p.errorf(v.val, v.path, "unknown kind %q (expected %s or %s)", v.val.Value, crm.KindOceanEngine, crm.KindTencentAds)
-		return
-	}
 	for _, k := range pullSourceFields {
+		if k == "kind" {
+			continue
+		}
 		if v, ok := f[k]; ok {
 			p.errorf(v.key, v.path, "only sources of a pull kind (%s, %s) take %s", crm.KindOceanEngine, crm.KindTencentAds, k)
 		}
