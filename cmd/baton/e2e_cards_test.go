@@ -81,21 +81,8 @@ func TestCardsNeverLieThroughReleaseAndWin(t *testing.T) {
 // TestEscalationCardShowsItWasHandled: once a manager answers an escalation, the card says who did what and
 // offers nothing more; a tap on its stale Extend is refused, never answered "extended".
 func TestEscalationCardShowsItWasHandled(t *testing.T) {
-	const cfg = `sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: claim
-    managers: [%[2]s]
-    sla:
-      unclaimed: [{after: 30m, do: escalate}]
-routing:
-  - {pool: east}
-`
 	clk := &clock{}
-	b := startBaton(t, e2eOptions{config: cfg, clock: clk})
+	b := startBaton(t, e2eOptions{config: eastPool("mode: claim", "sla: {unclaimed: [{after: 30m, do: escalate}]}"), clock: clk})
 	id := b.postLead(map[string]any{"name": "蒋八", "phone": "13600136001"})
 	b.waitCards(salesChat, 1)
 	clk.Advance(31 * time.Minute)

@@ -12,23 +12,9 @@ import (
 	"github.com/baton-crm/baton/bot/larktest"
 )
 
-const ladderConfig = `timezone: Asia/Shanghai
-sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: claim
-    managers: [%[2]s]
-    cooldown: 24h
-    protection: {default: 7d, extend_on_activity: 3d, max: 30d, warn_before: 1d}
-    sla:
-      unclaimed: [{after: 10m, do: remind_pool}, {after: 30m, do: escalate}]
-      first_contact: [{after: 2h, do: remind_owner}]
-routing:
-  - {pool: east}
-`
+var ladderConfig = eastPool("mode: claim", "cooldown: 24h",
+	"protection: {default: 7d, extend_on_activity: 3d, max: 30d, warn_before: 1d}",
+	"sla: {unclaimed: [{after: 10m, do: remind_pool}, {after: 30m, do: escalate}], first_contact: [{after: 2h, do: remind_owner}]}")
 
 // buttonValue digs the callback value of the first component whose value has op out of a card's JSON, as
 // the chat client keeps it: a card drawn before later changes still carries its own value.
@@ -226,20 +212,7 @@ func TestOpenResendsOwnerCard(t *testing.T) {
 	}
 }
 
-const assignConfig = `timezone: Asia/Shanghai
-sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: assign
-    managers: [%[2]s]
-    members: [ou_e2e_rep01, ou_e2e_rep02, ou_e2e_rep03]
-    limits: {open: 3}
-routing:
-  - {pool: east}
-`
+var assignConfig = eastPool("mode: assign", "members: [ou_e2e_rep01, ou_e2e_rep02, ou_e2e_rep03]", "limits: {open: 3}")
 
 // checkAssignCaps: 16 leads into a pool of three members capped at 3 open leads each give each member
 // exactly 3; the other 7 wait in the pool chat with a Claim button, and the manager is told once.
@@ -307,22 +280,7 @@ func TestAssignCapsInBatch(t *testing.T) {
 	checkAssignCaps(t, b)
 }
 
-const autoAssignConfig = `timezone: Asia/Shanghai
-sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: claim
-    managers: [%[2]s]
-    members: [ou_e2e_rep01]
-    limits: {open: 1}
-    sla:
-      unclaimed: [{after: 10m, do: auto_assign}]
-routing:
-  - {pool: east}
-`
+var autoAssignConfig = eastPool("mode: claim", "members: [ou_e2e_rep01]", "limits: {open: 1}", "sla: {unclaimed: [{after: 10m, do: auto_assign}]}")
 
 // TestAutoAssignStepEscalatesWhenNobodyFree: an auto_assign step that finds every member at their cap is
 // not spent silently: it escalates to the managers. When someone is free, the step and the assignment

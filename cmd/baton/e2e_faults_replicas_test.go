@@ -12,20 +12,7 @@ import (
 	"github.com/baton-crm/baton/jobs"
 )
 
-const replicaConfig = `timezone: Asia/Shanghai
-sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: claim
-    managers: [%[2]s]
-    sla:
-      unclaimed: [{after: 10m, do: escalate}]
-routing:
-  - {pool: east}
-`
+var replicaConfig = eastPool("mode: claim", "sla: {unclaimed: [{after: 10m, do: escalate}]}")
 
 // replica starts a second `baton serve` on the same database, Redis, emulator and clock as b, with its own
 // listener, workers and scheduler. The emulator's webhook moves to the new replica.

@@ -29,6 +29,20 @@ import (
 // server. The tests in this package therefore do not run in parallel with each other.
 const e2eRedisDB = 9
 
+// eastPool is a baton.yaml with the web-form source and one pool, east (华东线索池), in the sales chat and
+// managed by the manager, that every lead routes to; settings are the pool's other keys, one a line, in
+// YAML flow style where they nest (sla: {unclaimed: [{after: 10m, do: escalate}]}).
+func eastPool(settings ...string) string {
+	var b strings.Builder
+	b.WriteString("timezone: Asia/Shanghai\nsources:\n  - {key: web-form, token: \"" + webToken + "\"}\n" +
+		"pools:\n  - key: east\n    name: 华东线索池\n    chat_id: %[1]s\n    managers: [%[2]s]\n")
+	for _, s := range settings {
+		b.WriteString("    " + s + "\n")
+	}
+	b.WriteString("routing:\n  - {pool: east}\n")
+	return b.String()
+}
+
 // clock is the injected clock: real time plus an offset tests can advance.
 type clock struct {
 	mu     sync.Mutex

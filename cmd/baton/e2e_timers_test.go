@@ -216,19 +216,7 @@ func TestTimersSurviveFlushAndRestart(t *testing.T) {
 // TestTimerDueSoonAfterRestartRunsOnTime: a step due seconds after a restart that followed a Redis flush is
 // scheduled by the start-up sweep for its due time, not found a sweep period late by the next sweep.
 func TestTimerDueSoonAfterRestartRunsOnTime(t *testing.T) {
-	const cfg = `sources:
-  - {key: web-form, token: "` + webToken + `"}
-pools:
-  - key: east
-    name: 华东线索池
-    chat_id: %[1]s
-    mode: claim
-    managers: [%[2]s]
-    sla:
-      unclaimed: [{after: 10m, do: remind_pool}, {after: 30m, do: escalate}]
-routing:
-  - {pool: east}
-`
+	cfg := eastPool("mode: claim", "sla: {unclaimed: [{after: 10m, do: remind_pool}, {after: 30m, do: escalate}]}")
 	clk := &clock{} // running: the queue and Baton's clock move together, days from any calendar date
 	b := startBaton(t, e2eOptions{config: cfg, clock: clk})
 	id := b.postLead(map[string]any{"name": "褚四", "phone": "15800158000"})
