@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -56,12 +54,18 @@ func openTool(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	return a, nil
 }
 
-const importHelp = `Usage: baton import FILE.csv --source KEY [--quiet[=false]] [--rejects FILE]
+const importHelp = `Usage: baton import FILE.csv|FILE.xlsx --source KEY [--quiet[=false]] [--rejects FILE]
+       [--sheet NAME] [--encoding utf-8|gbk] [--map FILE] [--dry-run]
 
-Imports leads from a CSV file with a header row, with the same validation, routing and dedupe as the API.
+Imports leads from a CSV or Excel (.xlsx) file with a header row, with the same validation, routing and
+dedupe as the API. CSV may be UTF-8 (with or without a byte-order mark) or GBK, as Excel on a Chinese
+Windows saves it; the encoding is detected, --encoding overrides it. An .xlsx file is read from its first
+sheet (--sheet NAME for another), cells as Excel shows them.
 Columns (English or Chinese headers): external_id, name 姓名, phone 手机, email 邮箱, company 公司,
 title 职位, region 地区, campaign 活动, note 备注, pool 线索池, tags 标签 (separated by ; or |),
 utm_<key> (for example utm_source); any other column is kept under the lead's attributes.
+
+--map FILE (JSON or YAML) maps other headers to these fields, e.g. {"客户手机": "phone", "渠道": "utm_source"}.
 
 Moving from another CRM (简道云, 纷享销客…):
   owner 负责人      the rep who holds the lead: an open_id (ou_…), an email or a mobile number, resolved
@@ -74,6 +78,9 @@ Moving from another CRM (简道云, 纷享销客…):
 leads left in a pool: their managers get one summary card and /pool lists them. --quiet=false posts a
 card for each. Rows that fail go to the rejects file (FILE.rejected.csv by default, UTF-8 with BOM so Excel
 opens it) with the reason in Chinese and English.
+
+--dry-run stores nothing: it shows the first 10 rows mapped, every problem it can find without the
+database (bad phones, dates, unknown owners…) and the totals.
 
 `
 
@@ -96,6 +103,10 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flagSet("import", importHelp, stderr)
 	source := fs.String("source", "", "source key the leads come from (required)")
 	rejects := fs.String("rejects", "", "where to write rejected rows (default FILE.rejected.csv)")
+	sheet := fs.String("sheet", "", "the .xlsx sheet to read (default the first)")
+	encoding := fs.String("encoding", "", "CSV encoding, utf-8 or gbk (default detected)")
+	mapFile := fs.String("map", "", "JSON or YAML file mapping the file's headers to Baton fields")
+	dry := fs.Bool("dry-run", false, "preview the rows mapped and every problem; store nothing")
 	var quiet optionalBool
 	fs.Var(&quiet, "quiet", fmt.Sprintf("no card per lead and no SLA reminders for pool leads (default true above %d rows)", quietThreshold))
 	// Accept flags after the file name too: "baton import leads.csv --source web".
@@ -114,11 +125,20 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return &exitError{code: 2, err: errors.New("")}
 	}
 	if *rejects == "" {
-		*rejects = strings.TrimSuffix(file, ".csv") + ".rejected.csv"
+		*rejects = strings.TrimSuffix(strings.TrimSuffix(file, ".csv"), ".xlsx") + ".rejected.csv"
 	}
-	rows, header, err := readCSV(file)
+	rows, header, err := readTable(file, *sheet, *encoding)
 	if err != nil {
 		return err
+	}
+	var columns map[string]string
+	if *mapFile != "" {
+		if columns, err = readHeaderMap(*mapFile); err != nil {
+			return err
+		}
+	}
+	if *dry {
+		return previewImport(ctx, getenv, *source, columns, header, rows, stdout)
 	}
 	if !quiet.set {
 		quiet.val = len(rows) > quietThreshold
@@ -128,7 +148,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer a.close()
-	imp := &importer{svc: a.svc, lark: a.lark, loc: a.cfg.Settings.Location, source: *source, quiet: quiet.val, progress: stderr}
+	imp := &importer{svc: a.svc, lark: a.lark, loc: a.cfg.Settings.Location, source: *source, quiet: quiet.val, columns: columns, progress: stderr}
 	sum, err := imp.run(ctx, header, rows, *rejects)
 	if err != nil {
 		return err
@@ -146,24 +166,18 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func readCSV(file string) ([][]string, []string, error) {
-	f, err := os.Open(file)
+// previewImport is --dry-run: the configuration and, when an app is configured, the Lark directory for
+// owners; no database.
+func previewImport(ctx context.Context, getenv func(string) string, source string, columns map[string]string, header []string, rows [][]string, stdout io.Writer) error {
+	cfg, _, err := loadConfig(getenv, false)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	all, err := r.ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", file, err)
+	var lark *bot.Client
+	if cfg.Lark.AppID != "" {
+		if lark, err = bot.NewClient(bot.Config{AppID: cfg.Lark.AppID, AppSecret: cfg.Lark.AppSecret, BaseURL: cfg.Lark.BaseURL, Logger: newLogger(cfg, io.Discard)}); err != nil {
+			return err
+		}
 	}
-	if len(all) == 0 {
-		return nil, nil, fmt.Errorf("%s is empty: a header row is required", file)
-	}
-	header := all[0]
-	for i := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff")))
-	}
-	return all[1:], header, nil
+	return dryRun(ctx, &cfg.Settings, lark, source, columns, header, rows, (*Hooks)(nil).now()(), stdout)
 }

@@ -41,11 +41,13 @@ func fieldZH(f string) string {
 // importCols is a header row read once: the field each column fills.
 type importCols []string
 
-// importColumns reads the header row.
-func importColumns(header []string) importCols {
+// importColumns reads the header row; custom (from --map) comes before the usual names.
+func importColumns(header []string, custom map[string]string) importCols {
 	cols := make(importCols, len(header))
 	for i, h := range header {
-		if f, ok := headerAliases[h]; ok {
+		if f, ok := custom[h]; ok {
+			cols[i] = f
+		} else if f, ok := headerAliases[h]; ok {
 			cols[i] = f
 		} else {
 			cols[i] = h
