@@ -92,8 +92,8 @@ func TestImportDryRunStoresNothing(t *testing.T) {
 	}
 	var out, errOut syncBuffer
 	code := run(t.Context(), []string{"import", file, "--source", "web-form", "--dry-run"}, b.getenv, &out, &errOut, nil)
-	if code != 0 {
-		t.Fatalf("dry run exit %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	if code != 1 {
+		t.Fatalf("dry run exit %d, want 1 (rows have problems)\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
 	}
 	o := out.String()
 	for _, want := range []string{"nothing is stored", "客户00", "137****0000", "公司09", "春季展会", repID(1),

@@ -80,7 +80,7 @@ card for each. Rows that fail go to the rejects file (FILE.rejected.csv by defau
 opens it) with the reason in Chinese and English.
 
 --dry-run stores nothing: it shows the first 10 rows mapped, every problem it can find without the
-database (bad phones, dates, unknown owners…) and the totals.
+database (bad phones, dates, unknown owners…) and the totals; it exits 1 when a row has a problem.
 
 `
 

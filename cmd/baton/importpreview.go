@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -16,7 +17,7 @@ import (
 const previewRows = 10
 
 // dryRun maps and validates every row as the import would, looks owners up in the Lark directory when an
-// app is configured, and prints the first rows mapped, every problem and the totals. It opens no database
+// app is configured, and prints the first rows mapped, every problem and the totals; it exits 1 when a row has a problem. It opens no database
 // and stores nothing, so it cannot tell which rows are known customers or already imported.
 func dryRun(ctx context.Context, settings *crm.Settings, lark *bot.Client, source string, columns map[string]string, header []string, rows [][]string, now time.Time, out io.Writer) error {
 	im := &importer{lark: lark}
@@ -90,5 +91,8 @@ func dryRun(ctx context.Context, settings *crm.Settings, lark *bot.Client, sourc
 	}
 	fmt.Fprintf(out, "dry run: %d rows, %d would be imported (%d with their owner), %d with problems; known customers and rows already imported are found only by the real import\n",
 		len(rows), len(ok), withOwner, len(rows)-len(ok))
+	if len(problems) > 0 {
+		return &exitError{code: 1, err: errors.New("")} // as the real import exits when it refuses rows
+	}
 	return nil
 }
