@@ -119,7 +119,7 @@ func readXLSX(file, sheet string) ([][]string, error) {
 	for r, row := range shown {
 		blank := true
 		for c, v := range row {
-			if c < len(raw[r]) {
+			if r < len(raw) && c < len(raw[r]) {
 				row[c] = xlsxCell(f, sheet, r, c, v, raw[r][c], date1904)
 			}
 			if strings.TrimSpace(row[c]) != "" {
