@@ -77,13 +77,21 @@ func (s *Service) afterWrite(ctx context.Context, l *Lead) {
 	if err := s.Scheduler.SyncLead(ctx, l.ID, l.Rev); err != nil {
 		s.logger().Warn("schedule lead sync", "lead_id", l.ID, "error", err)
 	}
-	if !l.NextDueAt.IsZero() {
+	// A timer due within wakeAhead gets its own wake-up; one further out (a 14-day card re-post, a recycle
+	// next week) is left to the sweep, which schedules every timer due before its next run for its due
+	// time. That spares one Redis task per new lead for a wake-up days away.
+	if !l.NextDueAt.IsZero() && l.NextDueAt.Sub(s.now()) <= wakeAhead {
 		key := l.NextDueAt.UTC().Format("20060102T150405.000") + "-" + itoa(l.Rev)
 		if err := s.Scheduler.WakeLead(ctx, l.ID, l.NextDueAt, key); err != nil {
 			s.logger().Warn("schedule lead timer", "lead_id", l.ID, "error", err)
 		}
 	}
 }
+
+// wakeAhead is how far ahead a write schedules its lead's next timer itself. Anything longer than the
+// sweep's look-ahead (jobs.WorkerConfig.SweepAhead, 90 s by default) is safe; an hour keeps every SLA step
+// of a typical ladder on its own wake-up.
+const wakeAhead = time.Hour
 
 // dayStart is the local midnight of t in the configured time zone; daily caps count from there.
 func (s *Service) dayStart(t time.Time) time.Time {
