@@ -34,8 +34,19 @@ func TestImportXLSXEndToEnd(t *testing.T) {
 		{"张三", "+8613800138000", "上海示例科技", "春季展会", time.Date(2026, 3, 1, 0, 0, 0, 0, sh)},
 		{"李四", "+8613900139000", "北京样例", "", time.Date(2026, 3, 5, 0, 0, 0, 0, sh)},
 	}
+	// Import writes rows concurrently, so lead ids need not follow the rows: each row's lead is found by name.
+	byName := map[string]map[string]any{}
+	for id := int64(1); id <= int64(len(want)); id++ {
+		l := b.lead(id)
+		c, _ := l["customer"].(map[string]any)
+		byName[fmt.Sprint(c["name"])] = l
+	}
 	for i, w := range want {
-		l := b.lead(int64(i + 1))
+		l := byName[w.name]
+		if l == nil {
+			t.Errorf("no lead for row %d (%s)", i+1, w.name)
+			continue
+		}
 		c, _ := l["customer"].(map[string]any)
 		got := fmt.Sprint(c["name"], "|", c["phone"], "|", c["company"], "|", l["campaign"])
 		if got != fmt.Sprint(w.name, "|", w.phone, "|", w.company, "|", w.campaign) {
