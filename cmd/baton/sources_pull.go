@@ -100,11 +100,17 @@ func openPuller(ctx context.Context, getenv func(string) string, stderr io.Write
 	return a, p, nil
 }
 
-func cmdSourcesPull(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfgLoc := time.Local
+// pullLocation is the zone --since and --until dates are read in: baton.yaml's timezone, the local zone when
+// the configuration cannot be read (the command then fails on it with a clear error).
+func pullLocation(getenv func(string) string) *time.Location {
 	if cfg, _, err := loadConfig(getenv, false); err == nil && cfg.Settings.Location != nil {
-		cfgLoc = cfg.Settings.Location
+		return cfg.Settings.Location
 	}
+	return time.Local
+}
+
+func cmdSourcesPull(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfgLoc := pullLocation(getenv)
 	key, since, until, err := pullArgs("pull", sourcesPullHelp, args, stderr, cfgLoc, true)
 	if err != nil {
 		return err
@@ -140,10 +146,7 @@ func bar(done, total, width int) string {
 }
 
 func cmdSourcesTest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfgLoc := time.Local
-	if cfg, _, err := loadConfig(getenv, false); err == nil && cfg.Settings.Location != nil {
-		cfgLoc = cfg.Settings.Location
-	}
+	cfgLoc := pullLocation(getenv)
 	key, since, until, err := pullArgs("test", sourcesTestHelp, args, stderr, cfgLoc, false)
 	if err != nil {
 		return err
