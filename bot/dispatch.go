@@ -29,7 +29,9 @@ func (in *intake) dispatcher(verificationToken, encryptKey string) *dispatcher.E
 	d.InitConfig(larkevent.WithLogger(sdkLogger{in.cfg.Logger}), larkevent.WithLogLevel(larkcore.LogLevelWarn))
 	d.OnP2MessageReceiveV1(in.onMessage).
 		OnP2CardActionTrigger(in.onCardAction).
-		OnP2BotMenuV6(in.onMenu)
+		OnP2BotMenuV6(in.onMenu).
+		OnP2FileBitableRecordChangedV1(in.onBaseRecordChanged)
+	in.onContact(d)
 	for _, t := range ignoredEvents {
 		d.OnCustomizedEvent(t, func(ctx context.Context, _ *larkevent.EventReq) error {
 			in.cfg.Logger.Debug("lark event ignored", "event_type", t)
@@ -40,7 +42,8 @@ func (in *intake) dispatcher(verificationToken, encryptKey string) *dispatcher.E
 }
 
 // handledEvents are the event types Baton acts on.
-var handledEvents = []string{"im.message.receive_v1", "card.action.trigger", "application.bot.menu_v6"}
+var handledEvents = []string{"im.message.receive_v1", "card.action.trigger", "application.bot.menu_v6",
+	"drive.file.bitable_record_changed_v1"}
 
 // ignoredEvents are acknowledged without action. They are registered so that the SDK does not log an
 // error for them, and so that over the websocket, where an unknown type is answered with code 500, Lark

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/baton-crm/baton/crm"
 )
 
 // Message is a chat message someone sent the bot (a DM, or a group message, where Lark delivers only those
@@ -93,6 +95,9 @@ type IntakeConfig struct {
 	MaxBody           int64     // request body cap; 1 MiB when zero
 	BotOpenID         string    // to recognise @-mentions of the bot, when Bot is nil
 	Bot               *Identity // who the bot is; may learn its open_id later (Client.LearnIdentity)
+	// BaseChanged receives Feishu Base record changes (drive.file.bitable_record_changed_v1); nil
+	// acknowledges them without action.
+	BaseChanged func(ctx context.Context, ch crm.BaseChange) error
 }
 
 // dedupWindow covers Lark's whole retry schedule (15 s, 5 min, 1 h, 6 h).

@@ -38,3 +38,16 @@ var RequiredScopes = []ScopeNeed{
 	{AnyOf: []string{"contact:user.id:readonly"}, Optional: true,
 		WhyZH: "导入时按邮箱或手机号识别负责人", WhyEN: "resolve owners by email or mobile when importing"},
 }
+
+// BaseScopes are the scopes the Feishu Base mirror (base: in baton.yaml) needs: records, fields and tables
+// (https://open.feishu.cn/document/server-docs/docs/bitable-v1/app-table-record/batch_create: "bitable:app"
+// or base:record:create; batch_update, app-table/create and app-table-field/create accept bitable:app too)
+// and the Base file's change events (https://open.feishu.cn/document/server-docs/docs/drive-v1/event/subscribe:
+// drive:drive, or docs:event:subscribe).
+var BaseScopes = []ScopeNeed{
+	{AnyOf: []string{"bitable:app"},
+		WhyZH: "把线索同步到多维表格（建表、建字段、写记录）", WhyEN: "mirror leads to the Feishu Base (tables, fields, records)"},
+	{AnyOf: []string{"drive:drive", "docs:event:subscribe"}, Optional: true,
+		WhyZH: "订阅多维表格的记录变更，把运营在表格里改的标签和备注带回 Baton",
+		WhyEN: "subscribe to the Base's record changes, so ops' tag and note edits come back to Baton"},
+}

@@ -53,6 +53,9 @@ const (
 	OpTeamRep      = "team_rep"      // /team drill-down: Args["pool"] and Args["rep"]; carries no lead
 	OpBatchForm    = "batch_form"    // open the batch form for the unclaimed leads of Args["pool"]; carries no lead
 	OpBatch        = "batch"         // submit of a batch form: Args["pool"], Args["do"] is "assign" or "move"; carries no lead
+	OpAssistNote   = "assist_note"   // confirm an assistant's summary or brief (form input "summary"): Args["feature"]
+	OpAssistStage  = "assist_stage"  // apply the stage an assistant's summary suggests: Args["stage"]
+	OpAssistFollow = "assist_follow" // apply the follow-up date it suggests: Args["at"], RFC 3339
 )
 
 // leadless lists the operations that act on no existing lead: their values carry neither lead nor rev.
@@ -64,7 +67,7 @@ var knownOps = map[string]bool{
 	OpWon: true, OpLost: true, OpFeedback: true, OpRelease: true, OpReassign: true, OpClaimFor: true,
 	OpExtend: true, OpLock: true, OpFollowUpDone: true, OpSnooze: true, OpLeadForm: true, OpRoutePick: true,
 	OpInsightPick: true, OpInsightForm: true, OpPage: true, OpTeamRep: true, OpBatchForm: true, OpBatch: true,
-	OpHistory: true, OpCloseConfirm: true, OpCloseBack: true,
+	OpHistory: true, OpCloseConfirm: true, OpCloseBack: true, OpAssistNote: true, OpAssistStage: true, OpAssistFollow: true,
 }
 
 // Limits on the extra fields of a value. Baton writes a handful of short ids; anything bigger was not

@@ -72,6 +72,7 @@ func (r Renderer) DigestCard(d *crm.Digest) []byte {
 	elems = append(elems, hr{Tag: "hr"}, speedElem(f))
 	elems = append(elems, funnelElems(f, r.chartLabel)...)
 	elems = append(elems, hr{Tag: "hr"}, closesElem(f))
+	elems = append(elems, gradeElems(f)...)
 	elems = append(elems, qualityElems(f)...)
 	elems = append(elems, leaderElems(f)...)
 	return newCard(titleZH, titleEN, h, elems...)

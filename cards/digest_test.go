@@ -61,6 +61,7 @@ func TestDigestCardsGolden(t *testing.T) {
 	r := Renderer{}
 	for name, b := range map[string][]byte{
 		"digest_week":          r.DigestCard(fixtureDigest(false, false)),
+		"digest_graded":        r.DigestCard(gradedDigest()),
 		"digest_all_partial":   r.DigestCard(fixtureDigest(true, true)),
 		"feedback_summary":     r.FeedbackCard(fixtureFeedback()),
 		"digest_empty_no_prev": r.DigestCard(&crm.Digest{Week: fixtureDigest(false, false).Week, Now: fixtureDigest(false, false).Now, Figures: &crm.DigestFigures{}, Pools: []*crm.Pool{{Key: "east"}}}),

@@ -167,6 +167,7 @@ func goldenCases() []goldenCase {
 	ev := func(v crm.LeadView, e crm.LeadEvent) func() []byte { return func() []byte { return r.EventCard(v, e) } }
 	return []goldenCase{
 		{"pool_new", true, pool(pooledView())},
+		{"pool_graded", true, pool(gradedView())},
 		{"pool_overdue", true, pool(overdueView())},
 		{"pool_claimed", true, pool(claimedView())},
 		{"pool_assigned", true, pool(assignedView())},
@@ -210,8 +211,13 @@ func goldenCases() []goldenCase {
 			return LeadList([2]string{"公海线索", "Pool leads"}, []crm.LeadView{pooledView(), overdueView(), claimedView(), wonView()})
 		}},
 		{"lead_list_empty", true, func() []byte { return LeadList([2]string{"我的线索", "My leads"}, nil) }},
-		{"lead_form", true, LeadForm},
+		{"lead_form", true, func() []byte { return LeadForm() }},
+		{"lead_form_fields", true, func() []byte { return LeadForm(testFields()...) }},
+		{"pool_fields", true, pool(withFields(pooledView()))},
+		{"owner_fields", false, owner(withFields(claimedView()))},
 		{"text", true, func() []byte { return Text("已认领", "Lead claimed") }},
+		{"board_mixed", true, func() []byte { return r.BoardCard(boardView(7, true)) }},
+		{"board_all_claimed", true, func() []byte { return r.BoardCard(boardAllClaimed()) }},
 	}
 }
 

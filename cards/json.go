@@ -129,7 +129,18 @@ type selectPerson struct {
 	Name        string         `json:"name"`
 	Placeholder text           `json:"placeholder"`
 	Options     []personOption `json:"options,omitempty"`
+	Initial     string         `json:"initial_option,omitempty"`
 	Behaviors   []behavior     `json:"behaviors,omitempty"`
+}
+
+// fieldMultiSelect is multi_select_static with selected_values, the options picked at first.
+type fieldMultiSelect struct {
+	Tag         string   `json:"tag"`
+	ElementID   string   `json:"element_id"`
+	Name        string   `json:"name"`
+	Placeholder text     `json:"placeholder"`
+	Options     []option `json:"options"`
+	Selected    []string `json:"selected_values,omitempty"`
 }
 
 type datePicker struct {
@@ -160,6 +171,8 @@ type input struct {
 	InputType   string `json:"input_type,omitempty"`
 	MaxLength   int    `json:"max_length,omitempty"`
 	Required    bool   `json:"required,omitempty"`
+	// DefaultValue prefills the input (the assistant's proposals).
+	DefaultValue string `json:"default_value,omitempty"`
 }
 
 type form struct {

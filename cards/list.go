@@ -141,18 +141,21 @@ func listRow(v crm.LeadView, i int) columnSet {
 	return row(plainDiv(strings.Join(zh, " · "), strings.Join(en, " · ")), b)
 }
 
-// LeadForm is the /lead form: name, phone, email, company and a note. Phone or email is required, which
-// the handler checks, since a form can only require single fields.
-func LeadForm() []byte {
-	f := newForm("form_lead", "lead",
+// LeadForm is the /lead form: name, phone, email, company, a note and one input per custom field. Phone or
+// email is required, which the handler checks, since a form can only require single fields; so are required
+// custom fields, which the intake checks with the rest.
+func LeadForm(fields ...crm.FieldDef) []byte {
+	elems := []any{
 		textInput("lf_name", "name", "客户姓名", "Customer name", 100),
 		textInput("lf_phone", "phone", "手机号", "Phone", 32),
 		textInput("lf_email", "email", "邮箱", "Email", 254),
 		textInput("lf_company", "company", "公司", "Company", 100),
 		input{Tag: "input", ElementID: "lf_note", Name: "note", Placeholder: plain("备注", "Note"),
 			InputType: "multiline_text", MaxLength: 1000},
-		submitButton("lf_submit", "lead_submit", "提交", "Submit", Action{Op: OpLeadForm}),
-	)
+	}
+	elems = append(elems, fieldInputs(fields, nil, "lf_f", nil)...)
+	elems = append(elems, submitButton("lf_submit", "lead_submit", "提交", "Submit", Action{Op: OpLeadForm}))
+	f := newForm("form_lead", "lead", elems...)
 	return newCard("新建线索", "New lead", newHeader("新建线索", "New lead", colorBlue),
 		noteDiv("电话和邮箱至少填写一项。", "Fill in a phone number or an email, or both."), f)
 }

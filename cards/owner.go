@@ -32,7 +32,7 @@ func (Renderer) OwnerCard(v crm.LeadView) []byte {
 	}
 
 	elems := make([]any, 0, 32)
-	fields := leadFields(v, true)
+	fields := append(leadFields(v, true), customFieldLines(v, true)...)
 	if note := cleanBlock(l.Note); note != "" {
 		fields = append(fields, field{zh: "备注", en: "Note", value: note})
 	}
@@ -117,12 +117,12 @@ func workActions(v crm.LeadView) []any {
 		Placeholder: plain("线索质量反馈", "Rate this lead"), Options: qualityOptions(), Behaviors: callback(at(OpFeedback))}
 	release := withConfirm(actionButton("release", "释放到公海", "Release to pool", btnDanger, at(OpRelease)),
 		"确认释放？", "Release this lead?", "线索回到公海，其他人可以认领", "The lead goes back to the pool for others to claim")
-	return []any{
+	return append([]any{
 		md("**更新进展**", "**Update**"), work,
 		md("**结单**", "**Close**"), closeForm,
 		md("**质量反馈**（同步给运营）", "**Lead quality** (shared with ops)"), feedback,
 		release,
-	}
+	}, fieldsForm(v)...)
 }
 
 // followUpDate is the picker's initial date and time, in the configured time zone so a late-evening

@@ -31,8 +31,11 @@ func (Renderer) PoolCard(v crm.LeadView) []byte {
 	l := v.Lead
 	name, nameEN := customerName(v)
 	elems := make([]any, 0, 16)
-	if f, ok := fieldsDiv(leadFields(v, false)); ok {
+	if f, ok := fieldsDiv(append(leadFields(v, false), customFieldLines(v, false)...)); ok {
 		elems = append(elems, f)
+	}
+	if g, ok := gradeDiv(l); ok {
+		elems = append(elems, g)
 	}
 	if n := len(v.Touches); n > 1 {
 		elems = append(elems, noteDiv(fmt.Sprintf("共 %d 次触达", n), fmt.Sprintf("%d touches", n)))

@@ -9,6 +9,9 @@ import (
 // lists nobody — a member of the pool's chat. Managers are members the way poolMembers counts them: only
 // when listed, or when the pool sets managers_can_claim.
 func (s *Service) isPoolMember(ctx context.Context, p *Pool, openID string) (bool, error) {
+	if p.FromDepartments() {
+		return s.rosterHas(ctx, p, openID)
+	}
 	if contains(p.Members, openID) {
 		return true, nil
 	}
@@ -27,6 +30,9 @@ func (s *Service) isPoolMember(ctx context.Context, p *Pool, openID string) (boo
 
 // poolMembers lists who an assign pool rotates among.
 func (s *Service) poolMembers(ctx context.Context, p *Pool) ([]string, error) {
+	if p.FromDepartments() {
+		return s.roster(ctx, p)
+	}
 	if len(p.Members) > 0 || s.Directory == nil || p.ChatID == "" {
 		return p.Members, nil
 	}

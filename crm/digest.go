@@ -102,6 +102,7 @@ type DigestFigures struct {
 	Quality      []QualityCount
 	InsightTags  []KeyCount // tags of ops insights created in the range about the pools' customers, campaigns or sources
 	Leaders      []RepFigures
+	Grades       []GradeFigures // by grade, A to D; empty when no lead of the range was graded
 }
 
 // FeedbackRow is the sales → ops roll-up of one source and campaign.

@@ -85,10 +85,10 @@ func (s *Service) shapeImport(nl *NewLead, pool *Pool, imp *ImportLead, source s
 				claimed = created
 			}
 			l.OwnerID, l.ClaimedAt, l.LastActivityAt = imp.OwnerID, claimed, claimed
-			l.SLAStep = len(pool.SLA.FirstContact)
+			l.SLAStep = len(pool.Ladders(l).FirstContact)
 			events = append(events, NewEvent(EventAssigned, "", claimed, "to", imp.OwnerID, "imported", "true"))
 		case imp.Quiet:
-			l.SLAStep = len(pool.SLA.Unclaimed)
+			l.SLAStep = len(pool.Ladders(l).Unclaimed)
 		default:
 			l.PooledAt, l.LastActivityAt = now, now // announced now: the unclaimed ladder counts from here
 		}

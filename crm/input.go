@@ -25,6 +25,9 @@ type LeadInput struct {
 	Note       string            `json:"note"`
 	Pool       string            `json:"pool"`
 	Attributes map[string]any    `json:"attributes"`
+	// Fields are custom field values by key (baton.yaml fields:), checked against the configuration at
+	// intake (NormalizeFields).
+	Fields map[string]any `json:"fields"`
 	// Author is the open_id of the person who typed the lead in chat. It is never read from JSON: only
 	// Baton's own chat handlers, which know who is talking, set it.
 	Author string `json:"-"`
@@ -123,6 +126,12 @@ func (in *LeadInput) Normalize(source string, at time.Time) (*NewLead, error) {
 				fmt.Sprintf("attributes must be a JSON object under %d bytes", maxAttrBytes))
 		}
 		nl.Attributes = in.Attributes
+	}
+	if len(in.Fields) > 0 {
+		if err := checkAttributes("fields", in.Fields); err != nil {
+			return nil, err
+		}
+		nl.Fields = in.Fields
 	}
 	return nl, nil
 }

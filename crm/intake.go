@@ -28,6 +28,9 @@ func (s *Service) intake(ctx context.Context, source string, nl *NewLead, now ti
 // owns a brand-new lead: owner, when set, is asked once the pool is known and returns the member who owns
 // the lead from the start ("" leaves it in the pool).
 func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now time.Time, imp *ImportLead, owner func(*Pool) (string, error)) (*IntakeResult, error) {
+	if err := s.normalizeLeadFields(nl); err != nil {
+		return nil, err
+	}
 	route, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -59,6 +62,8 @@ func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now 
 		return evs
 	}
 	nl.Touched = func(l *Lead, t *Touch) []LeadEvent {
+		// The latest arrival's custom fields win; fields it does not mention keep their values.
+		l.Fields = MergeFields(l.Fields, nl.Fields)
 		// The touch's note stays on the touch row (erased with the customer); the event points at it.
 		e := NewEvent(EventTouch, t.AuthorID, now, "source", t.Source, "campaign", t.Campaign, "touch", itoa(t.ID))
 		// The owner hears about the returning customer; an unowned lead just gets its pool card refreshed.
@@ -92,6 +97,7 @@ func (s *Service) intakeAs(ctx context.Context, source string, nl *NewLead, now 
 		}
 	}
 	s.afterWrite(ctx, res.Lead)
+	s.returningCustomer(ctx, res) // assist_use.go
 	return res, nil
 }
 
@@ -199,6 +205,9 @@ func (s *Service) ExplainRoute(ctx context.Context, source string, in *LeadInput
 	if err != nil {
 		return nil, err
 	}
+	if err := s.normalizeLeadFields(nl); err != nil {
+		return nil, err
+	}
 	r, err := Route(s.Settings, nl)
 	if err != nil {
 		return nil, err
@@ -207,7 +216,7 @@ func (s *Service) ExplainRoute(ctx context.Context, source string, in *LeadInput
 	if err != nil {
 		return nil, err
 	}
-	ex := &RouteExplanation{Route: r, Pool: pool}
+	ex := &RouteExplanation{Route: r, Pool: pool, Grade: nl.Grade, Fired: s.Settings.Grading.Fired(gradeInputOfNew(nl))}
 	if pool.Mode == ModeAssign {
 		cands, err := s.candidates(ctx, pool, 0, s.now())
 		if err != nil {
@@ -224,4 +233,6 @@ type RouteExplanation struct {
 	Pool     *Pool
 	Assignee string // assign pools: who would get the lead now
 	Skipped  []Skip
+	Grade    Grade       // the lead's grade (zero without grading:)
+	Fired    []GradeRule // the grading rules that fired, in configuration order
 }

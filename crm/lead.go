@@ -28,6 +28,8 @@ type Lead struct {
 	Tags       []string
 	Note       string // note given at intake
 	Attributes map[string]any
+	Fields     map[string]any // custom fields (fields: in baton.yaml), typed as crm/fields.go lists
+	Grade      Grade          // computed from the grading: rules at intake and when its inputs change
 	Pool       string
 	Stage      Stage
 	OwnerID    string // open_id of the owner; empty while the lead is in the pool

@@ -20,6 +20,7 @@ type NewLead struct {
 	Tags       []string
 	Note       string
 	Attributes map[string]any
+	Fields     map[string]any // custom fields; raw until the intake normalises them against Settings.Fields
 	Pool       string
 	At         time.Time
 	Author     string // open_id of who entered the lead in chat; empty otherwise. Kept on its touch.
@@ -29,6 +30,8 @@ type NewLead struct {
 	// DedupeSince, when set, makes an arrival whose customer already had a touch from Source at or after it a
 	// touch on that touch's lead, open or not: a form submitted twice is one lead (push sources' dedupe_window).
 	DedupeSince time.Time
+	// Grade is set by intake before routing (rules may match it) and stored with a brand-new lead.
+	Grade Grade
 
 	// Created prepares a brand-new lead before it is inserted (timers, stage) and returns its first events.
 	Created func(*Lead) []LeadEvent
@@ -206,6 +209,9 @@ type LeadView struct {
 	// History is the lead's history as people read it (notes, stage moves, verdicts, reveals…), newest
 	// first; see history.go. Notes may hold personal data: cards that others read mask it.
 	History []HistoryEntry
+	// Fields are the configured custom fields (Settings.Fields): cards show the card: true ones set on the
+	// lead, and the owner card edits them all.
+	Fields []FieldDef
 }
 
 // Renderer turns domain values into Lark card JSON 2.0 (zh_cn and en_us on every text).
@@ -216,5 +222,6 @@ type Renderer interface {
 	OwnerCard(v LeadView) []byte
 	// EventCard is the message an event with Notify set sends (a touch DM, a reminder, an escalation…).
 	EventCard(v LeadView, e LeadEvent) []byte
+	BoardRenderer
 	DigestRenderer
 }

@@ -17,11 +17,20 @@ type PullSource struct {
 	Kind string
 	// CredentialsEnv is the prefix of the environment variables holding the credentials
 	// (BATON_FEIYU → BATON_FEIYU_TOKEN, …); Credentials holds what was read, by suffix in lower case
-	// ("token", "token_file", "advertiser_ids", "account_id").
+	// ("token", "token_file", "refresh_token", "app_id", "app_secret", "advertiser_ids", "account_id").
 	CredentialsEnv string
 	Credentials    map[string]string
-	BaseURL        string        // the platform's API root; tests point it at a fake
-	Every          time.Duration // pull period
+	// TokenURL overrides the platform's OAuth refresh address (default: on base_url's host).
+	TokenURL string
+	// TokenCodes are the platform's codes for an expired or invalid access token (nil: the kind's default);
+	// a call answered with one is repeated once after a refresh.
+	TokenCodes []int64
+	// RefreshBefore is how long before the access token expires Baton refreshes it.
+	RefreshBefore time.Duration
+	// DeepPaging caps how many leads one window's page paging reaches (腾讯广告: 5,000); 0: the kind's default.
+	DeepPaging int
+	BaseURL    string        // the platform's API root; tests point it at a fake
+	Every      time.Duration // pull period
 	// Overlap is how far each window reaches back before the previous one ended, so a lead the platform
 	// stored late (its clock, its own queues) is still caught; the repeat is harmless (idempotent intake).
 	Overlap time.Duration

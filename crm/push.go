@@ -131,6 +131,9 @@ func (s *Service) push(ctx context.Context, src *Source, p *Push, guarded bool) 
 	in := MapRecord(src, p.Record, p.ExternalID)
 	var res *PushResult
 	nl, err := in.Normalize(src.Key, now)
+	if err == nil {
+		err = s.normalizeLeadFields(nl)
+	}
 	if err == nil && op == opUpdate && nl.ExternalID != "" {
 		res, err = s.pushUpdate(ctx, src, nl, now)
 	}
@@ -195,11 +198,13 @@ func (s *Service) pushUpdate(ctx context.Context, src *Source, nl *NewLead, now 
 	if err != nil {
 		return nil, fmt.Errorf("find pushed lead: %w", err)
 	}
+	region := s.gradeRegion(ctx, lead)
 	l, err := s.Leads.MutateLead(ctx, lead.ID, 0, func(l *Lead) ([]LeadEvent, error) {
 		changed := applyUpdate(l, nl)
 		if len(changed) == 0 {
 			return nil, nil
 		}
+		s.Settings.Regrade(l, region) // tags or campaign may have moved the grade
 		l.LastActivityAt = now
 		return []LeadEvent{NewEvent(EventSourceUpdated, "", now, "source", src.Key,
 			"fields", strings.Join(changed, ","))}, nil
@@ -237,6 +242,10 @@ func applyUpdate(l *Lead, nl *NewLead) []string {
 	if len(nl.Attributes) > 0 && !sameAttributes(nl.Attributes, l.Attributes) {
 		l.Attributes = nl.Attributes
 		changed = append(changed, "attributes")
+	}
+	if f := MergeFields(l.Fields, nl.Fields); !sameAttributes(f, l.Fields) {
+		l.Fields = f
+		changed = append(changed, "fields")
 	}
 	return changed
 }

@@ -36,6 +36,16 @@ func (s *Service) refreshCard(ctx context.Context, v LeadView, cs *CardState, e 
 	if err := s.Leads.SetCardState(ctx, l.ID, *cs); err != nil {
 		return err
 	}
+	if e.Data["card"] == "pool" && s.onBoard(ctx, l.ID, cs.PoolCardEpoch, old) {
+		// A lead waiting on a board is re-posted as a card of its own (a board's other leads have timers of
+		// their own, and most were claimed long ago); its row on the board now points to the new card.
+		if err := s.redrawBoard(ctx, s.boardID(ctx, l.ID, cs.PoolCardEpoch)); err != nil {
+			s.logger().Warn("mark re-posted lead on its board", "lead_id", l.ID, "error", err)
+		}
+		s.logger().Info("card re-posted ahead of lark's update window", "lead_id", l.ID, "card", "board_row",
+			"old_message_id", old, "message_id", id)
+		return nil
+	}
 	moved := v
 	moved.Moved = true
 	render := s.Renderer.PoolCard
@@ -49,4 +59,26 @@ func (s *Service) refreshCard(ctx context.Context, v LeadView, cs *CardState, e 
 	s.logger().Info("card re-posted ahead of lark's update window", "lead_id", l.ID, "card", e.Data["card"],
 		"old_message_id", old, "message_id", id)
 	return nil
+}
+
+// boardID returns the board showing the lead in epoch, 0 when none (or boards are off).
+func (s *Service) boardID(ctx context.Context, leadID int64, epoch int) int64 {
+	if s.Boards == nil {
+		return 0
+	}
+	id, err := s.Boards.BoardOf(ctx, leadID, epoch)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
+// onBoard reports whether messageID is the board that shows the lead in epoch.
+func (s *Service) onBoard(ctx context.Context, leadID int64, epoch int, messageID string) bool {
+	id := s.boardID(ctx, leadID, epoch)
+	if id == 0 {
+		return false
+	}
+	b, err := s.Boards.Board(ctx, id)
+	return err == nil && b.MessageID == messageID
 }

@@ -3,6 +3,7 @@ package crm
 import (
 	"fmt"
 	"path"
+	"strings"
 )
 
 // RouteResult explains a routing decision.
@@ -13,8 +14,12 @@ type RouteResult struct {
 }
 
 // Route picks the pool for a lead: the lead's own pool override when it names a configured pool, else the
-// first rule that matches (source, campaign glob, region, all tags), the default rule last.
+// first rule that matches (source, campaign glob, region, all tags, grade), the default rule last. With
+// grading configured, Route grades an ungraded lead first, so rules can match its grade.
 func Route(s *Settings, l *NewLead) (RouteResult, error) {
+	if s.Grading != nil && l.Grade.Letter == "" {
+		l.Grade = s.Grading.Compute(gradeInputOfNew(l))
+	}
 	if len(s.Pools) == 0 {
 		return RouteResult{}, Bilingual(EUNAVAILABLE, "尚未配置线索池", "No lead pool is configured")
 	}
@@ -57,6 +62,14 @@ func (r Rule) miss(l *NewLead) string {
 		if !contains(l.Tags, NormalizeTag(t)) {
 			return fmt.Sprintf("tag %q is missing", t)
 		}
+	}
+	for _, m := range r.Fields {
+		if miss := m.miss(l.Fields); miss != "" {
+			return miss
+		}
+	}
+	if len(r.Grades) > 0 && !contains(r.Grades, l.Grade.Letter) {
+		return fmt.Sprintf("grade %q is not %s", l.Grade.Letter, strings.Join(r.Grades, " or "))
 	}
 	return ""
 }

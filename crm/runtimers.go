@@ -22,6 +22,7 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 	now := s.now()
 	var assign *Timer
 	var assignPool *Pool
+	var assignStep SLAStep
 	l, err := s.Leads.MutateLead(ctx, leadID, 0, func(l *Lead) ([]LeadEvent, error) {
 		pool, err := s.pool(l.Pool)
 		if err != nil {
@@ -35,8 +36,8 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 			if !ok || t.Due.After(now) {
 				break
 			}
-			if t.Kind == TimerUnclaimed && pool.SLA.Unclaimed[t.Step].Action == ActionAutoAssign {
-				assign, assignPool = &t, pool
+			if st := pool.Ladders(l).Unclaimed; t.Kind == TimerUnclaimed && st[t.Step].Action == ActionAutoAssign {
+				assign, assignPool, assignStep = &t, pool, st[t.Step]
 				break
 			}
 			evs = append(evs, fire(l, pool, t, now)...)
@@ -55,7 +56,7 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 		s.afterWrite(ctx, l)
 	}
 	if assign != nil {
-		return s.autoAssignStep(ctx, leadID, assignPool, *assign, now)
+		return s.autoAssignStep(ctx, leadID, assignPool, *assign, assignStep, now)
 	}
 	return nil
 }
@@ -63,14 +64,14 @@ func (s *Service) RunTimers(ctx context.Context, leadID int64) error {
 // autoAssignStep applies a due auto_assign step: the lead goes to the next member in rotation with the
 // step recorded in the same write; when nobody can take it, the step escalates to the pool's managers
 // instead. Either way the step is spent only together with what it did.
-func (s *Service) autoAssignStep(ctx context.Context, leadID int64, pool *Pool, t Timer, now time.Time) error {
+func (s *Service) autoAssignStep(ctx context.Context, leadID int64, pool *Pool, t Timer, step SLAStep, now time.Time) error {
 	still := func(l *Lead) error {
 		if l.Owned() || !l.Open() || l.SLAStep != t.Step {
 			return errNothingDue // claimed, closed or already stepped meanwhile
 		}
 		return nil
 	}
-	kv := stepData(t, pool.SLA.Unclaimed[t.Step])
+	kv := stepData(t, step)
 	l, err := s.autoAssign(ctx, leadID, pool, "", now, func(l *Lead) ([]LeadEvent, error) {
 		if err := still(l); err != nil {
 			return nil, err
@@ -113,9 +114,9 @@ func stepData(t Timer, st SLAStep) []string {
 func fire(l *Lead, p *Pool, t Timer, now time.Time) []LeadEvent {
 	switch t.Kind {
 	case TimerUnclaimed, TimerFirstContact:
-		steps := p.SLA.Unclaimed
+		steps := p.Ladders(l).Unclaimed
 		if t.Kind == TimerFirstContact {
-			steps = p.SLA.FirstContact
+			steps = p.Ladders(l).FirstContact
 		}
 		st := steps[t.Step]
 		l.SLAStep++

@@ -17,17 +17,28 @@ type Service struct {
 	Marks     Marks        // remembers buzzes already sent; nil buzzes on every delivery attempt
 	Teams     TeamStore    // the /team figures; nil turns /team off
 	Pushes    PushStore    // push sources' deliveries and rejects; nil turns POST /api/v1/push off
-	Messenger Messenger
-	Directory Directory
-	Scheduler Scheduler
-	Renderer  Renderer
-	Settings  *Settings
-	Now       func() time.Time
-	Logger    *slog.Logger
+	Tasks     Tasks        // follow-ups as Feishu tasks (tasks.go); nil leaves follow-ups to DM reminders
+	TaskStore TaskStore    // the lead ↔ task bookkeeping; set together with Tasks
+	Boards    BoardStore   // pool boards for bursts; nil posts one card per lead
+	// Assistant and AssistJobs run the optional assistant (assist.go); nil leaves it off.
+	Assistant  Assistant
+	AssistJobs AssistQueue
+	Messenger  Messenger
+	Directory  Directory
+	Scheduler  Scheduler
+	Renderer   Renderer
+	Settings   *Settings
+	Now        func() time.Time
+	Logger     *slog.Logger
 	// Failures tracks notifications Lark keeps refusing (nil: not tracked); AlertAfter is the number of
 	// failed attempts after which one counts as failing (default DefaultAlertAfter).
 	Failures   Failures
 	AlertAfter int
+	// Org and Rosters serve pools whose members come from Feishu departments (departments.go); nil when no
+	// pool has members_from. RosterQueue asks for a refresh soon after a contact change (nil: at once).
+	Org         OrgChart
+	Rosters     RosterStore
+	RosterQueue RosterQueue
 
 	claims claimFlights
 	full   poolFull

@@ -10,12 +10,20 @@ type Settings struct {
 	Sources         []Source
 	Pools           []Pool
 	Routing         []Rule
+	Grading         *Grading // nil: leads are not graded
 	OpsChannels     []string
 	Digest          Schedule
 	FeedbackSummary Schedule
 	// Language is the team's language ("zh" or "en") for the little text a card cannot carry in both
 	// languages: chart labels. Everything else is shown in each reader's own language.
 	Language string
+	Tasks    TaskSettings // follow-ups as Feishu tasks (tasks.go)
+	// Base mirrors the leads to a Feishu Base table (base: in baton.yaml); nil: off.
+	Base *BaseConfig
+	// Fields are the custom lead fields (fields.go), in the order cards and forms show them.
+	Fields []FieldDef
+	// Assist is the optional language-model assistant (assist.go); off unless configured.
+	Assist AssistSettings
 }
 
 // ChatSource is the source key of leads entered in chat (/lead and its form). It needs no entry under
@@ -69,6 +77,33 @@ type Pool struct {
 	// SelfSourced says where a lead goes that a pool member enters themselves with /lead or its form: to
 	// that member (SelfSourcedOwner, the default; 纷享销客's 私海) or into the pool like any other lead.
 	SelfSourced SelfSourced
+	// Departments, when set (baton.yaml members_from.departments), makes the pool's members the people of
+	// these Feishu departments and their sub-departments, as last stored by RefreshRosters; OnLeave says
+	// where a member's open leads go when they leave the company (departments.go).
+	Departments []string
+	OnLeave     OnLeave
+	// BoardAfter: when more than this many leads of the pool wait for their card at once, they are posted as
+	// boards (board.go; baton.yaml board_after). Zero takes DefaultBoardAfter.
+	BoardAfter int
+	// BoardGather is how long a new lead's first card waits for the rest of a burst (baton.yaml
+	// board_gather). Zero takes DefaultBoardGather.
+	BoardGather time.Duration
+}
+
+// BoardsAfter is the pool's BoardAfter, or its default.
+func (p *Pool) BoardsAfter() int {
+	if p.BoardAfter > 0 {
+		return p.BoardAfter
+	}
+	return DefaultBoardAfter
+}
+
+// BoardsGather is the pool's BoardGather, or its default.
+func (p *Pool) BoardsGather() time.Duration {
+	if p.BoardGather > 0 {
+		return p.BoardGather
+	}
+	return DefaultBoardGather
 }
 
 // SelfSourced is a pool's rule for leads its members enter themselves.
@@ -98,6 +133,9 @@ type Protection struct {
 type SLA struct {
 	Unclaimed    []SLAStep // clock starts when the lead enters the pool
 	FirstContact []SLAStep // clock starts at the claim, stops at the first contact
+	// ByGrade replaces either ladder for leads of a grade (an A lead escalates sooner); a ladder a grade
+	// does not set is the pool's own. See Pool.Ladders.
+	ByGrade map[string]SLA
 }
 
 // SLAStep is one rung of a ladder: after After of (business) time, do Action.
@@ -124,7 +162,10 @@ type Rule struct {
 	Campaign string
 	Region   string
 	Tags     []string // all must be present on the lead
-	Pool     string
+	// Fields match routable custom fields (match: {fields: {industry: 制造, budget: ">=100000"}}); all must hold.
+	Fields []FieldMatch
+	Grades []string // the lead's grade letter must be one of these (grading: configured)
+	Pool   string
 }
 
 // Schedule is a cron line in the settings' time zone and where its output goes.

@@ -33,8 +33,12 @@ type FieldMap struct {
 var MappableFields = []string{"external_id", "name", "phone", "email", "company", "title", "region",
 	"campaign", "note", "tags", "pool"}
 
-// ValidMappedField reports whether f names a lead field a push source may map.
+// ValidMappedField reports whether f names a lead field a push source may map. A custom field is mapped as
+// fields.<key>; that the key is configured is checked with the rest of baton.yaml.
 func ValidMappedField(f string) bool {
+	if k, ok := strings.CutPrefix(f, "fields."); ok {
+		return FieldKeyPattern.MatchString(k)
+	}
 	if k, ok := strings.CutPrefix(f, "utm."); ok {
 		return k != "" && !strings.ContainsAny(k, ". ")
 	}
@@ -62,6 +66,12 @@ func MapRecord(src *Source, record map[string]any, externalID string) *LeadInput
 		switch {
 		case m.Field == "tags":
 			in.Tags = append(in.Tags, tagList(v)...)
+		case strings.HasPrefix(m.Field, "fields."):
+			// Kept as sent (numbers, lists): the intake checks it against the field's type.
+			if in.Fields == nil {
+				in.Fields = map[string]any{}
+			}
+			in.Fields[strings.TrimPrefix(m.Field, "fields.")] = v
 		case strings.HasPrefix(m.Field, "utm."):
 			if in.UTM == nil {
 				in.UTM = map[string]string{}

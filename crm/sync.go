@@ -33,8 +33,12 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	}
 	before := cs
 	errPool := s.syncPoolCard(ctx, v, &cs)
+	pending := errors.Is(errPool, errBoardPending)
+	if pending {
+		errPool = nil // another worker posts the lead's board and points the lead at it
+	}
 	errOwner := s.syncOwnerCard(ctx, v, &cs)
-	if errPool == nil && errOwner == nil {
+	if errPool == nil && errOwner == nil && !pending {
 		cs.CardsRev = l.Rev
 	}
 	if cs != before {
@@ -45,6 +49,7 @@ func (s *Service) SyncLead(ctx context.Context, leadID int64) error {
 	// Notifications do not wait for the cards: a card Lark will not update (older than 14 days, recalled)
 	// must not hold back a follow-up reminder or a recycle warning.
 	errNotify := s.deliverPending(ctx, v, &cs, evs)
+	s.syncTaskQuietly(ctx, leadID) // tasks.go: never holds back cards or reminders
 	if err := errors.Join(errPool, errOwner); err != nil {
 		return errors.Join(fmt.Errorf("sync cards of lead %d: %w", leadID, err), errNotify)
 	}
@@ -67,6 +72,11 @@ func (s *Service) syncPoolCard(ctx context.Context, v LeadView, cs *CardState) e
 	if v.Pool.ChatID == "" {
 		return nil
 	}
+	if cs.PoolMessageID != "" && s.Boards != nil {
+		if onBoard, err := s.syncBoardRow(ctx, v, cs); onBoard || err != nil {
+			return err
+		}
+	}
 	if cs.PoolMessageID != "" && cs.PoolCardEpoch != l.PoolEpoch {
 		// The lead came back to the pool: close out the old card, a fresh one follows below.
 		old := v
@@ -75,6 +85,11 @@ func (s *Service) syncPoolCard(ctx context.Context, v LeadView, cs *CardState) e
 			s.logger().Warn("mark old pool card", "lead_id", l.ID, "error", err)
 		}
 		cs.PoolMessageID = ""
+	}
+	if cs.PoolMessageID == "" && l.Open() && !l.Owned() && s.Boards != nil {
+		if onBoard, err := s.placeOnBoard(ctx, v, cs); onBoard || err != nil {
+			return err
+		}
 	}
 	switch {
 	case cs.PoolMessageID == "" && l.Open() && (!l.Owned() || v.Pool.Mode == ModeClaim):

@@ -64,14 +64,15 @@ func PendingTimers(l *Lead, p *Pool, bh *BusinessHours) []Timer {
 	if due, ok := cardRefreshDue(l, p); ok {
 		ts = append(ts, Timer{Kind: TimerCardRefresh, Due: due})
 	}
+	sla := p.Ladders(l)
 	if !l.Owned() {
-		if from := slaFrom(l); l.SLAStep < len(p.SLA.Unclaimed) && !from.IsZero() {
-			ts = append(ts, Timer{TimerUnclaimed, l.SLAStep, bh.Add(from, p.SLA.Unclaimed[l.SLAStep].After)})
+		if from := slaFrom(l); l.SLAStep < len(sla.Unclaimed) && !from.IsZero() {
+			ts = append(ts, Timer{TimerUnclaimed, l.SLAStep, bh.Add(from, sla.Unclaimed[l.SLAStep].After)})
 		}
 		return ts
 	}
-	if from := slaFrom(l); l.FirstContactAt.IsZero() && l.SLAStep < len(p.SLA.FirstContact) && !from.IsZero() {
-		ts = append(ts, Timer{TimerFirstContact, l.SLAStep, bh.Add(from, p.SLA.FirstContact[l.SLAStep].After)})
+	if from := slaFrom(l); l.FirstContactAt.IsZero() && l.SLAStep < len(sla.FirstContact) && !from.IsZero() {
+		ts = append(ts, Timer{TimerFirstContact, l.SLAStep, bh.Add(from, sla.FirstContact[l.SLAStep].After)})
 	}
 	if !l.FollowUpAt.IsZero() {
 		ts = append(ts, Timer{Kind: TimerFollowUp, Due: l.FollowUpAt})

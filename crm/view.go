@@ -13,7 +13,7 @@ func (s *Service) View(ctx context.Context, leadID int64) (LeadView, error) {
 
 // ViewOf gathers what the cards of lead l show (l as read by the caller).
 func (s *Service) ViewOf(ctx context.Context, l *Lead) (LeadView, error) {
-	v := LeadView{Lead: l, Now: s.now(), Location: s.location()}
+	v := LeadView{Lead: l, Now: s.now(), Location: s.location(), Fields: s.Settings.Fields}
 	var err error
 	if v.Customer, err = s.Leads.Customer(ctx, l.CustomerID); err != nil {
 		return LeadView{}, err

@@ -41,6 +41,9 @@ func (h *Lark) HandleCardAction(ctx context.Context, a bot.CardAction) (*bot.Car
 	if resp, ok := h.managerAction(ctx, a, act); ok {
 		return resp, nil
 	}
+	if b := boardOf(act); b > 0 && act.Op == cards.OpClaim {
+		return h.claimOnBoard(ctx, a, act, b), nil
+	}
 	l, kind, err := h.apply(ctx, a, act)
 	if err != nil {
 		return h.refused(ctx, a, act, kind, err), nil
@@ -77,6 +80,9 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 			kind = noCard // note forms live on reminder cards
 		}
 		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, u)
+		if err == nil && strings.TrimSpace(u.Note) != "" {
+			s.NoteSaved(ctx, l, actor) // the assistant's summary, when on, arrives as its own card
+		}
 		return l, kind, err
 	case cards.OpStage:
 		l, err := s.Save(ctx, act.Lead, act.Expect(), actor, crm.WorkUpdate{Stage: crm.Stage(a.Option)})
@@ -143,14 +149,22 @@ func (h *Lark) apply(ctx context.Context, a bot.CardAction, act cards.Action) (*
 		return l, noCard, err
 	case cards.OpLeadForm:
 		in := crm.LeadInput{Name: formString(a.FormValue, "name"), Phone: formString(a.FormValue, "phone"),
-			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note")}
+			Email: formString(a.FormValue, "email"), Company: formString(a.FormValue, "company"), Note: formString(a.FormValue, "note"),
+			Title:  formString(a.FormValue, "title"),
+			Fields: formFields(a.FormValue, s.Settings.Fields, false)}
 		res, err := s.EnterLead(ctx, actor, &in)
 		if err != nil {
 			return nil, noCard, err
 		}
 		return res.Lead, noCard, nil
+	case cards.OpFields:
+		l, err := s.SetFields(ctx, act.Lead, act.Expect(), actor, formFields(a.FormValue, s.Settings.Fields, true))
+		return l, ownerCard, err
 	case cards.OpHistory:
 		return nil, noCard, h.sendHistory(ctx, a, act)
+	case cards.OpAssistNote, cards.OpAssistStage, cards.OpAssistFollow:
+		l, err := h.applyAssist(ctx, a, act) // assist.go
+		return l, noCard, err
 	case cards.OpInsightPick:
 		return nil, noCard, h.insightPick(ctx, a, act)
 	case cards.OpInsightForm:
@@ -402,6 +416,9 @@ func firstNonEmpty(vals ...string) string {
 func (h *Lark) handledCard(ctx context.Context, a bot.CardAction, act cards.Action, l *crm.Lead) []byte {
 	if l == nil {
 		return nil
+	}
+	if card := h.leaverCard(ctx, act); card != nil { // contact.go
+		return card
 	}
 	now := h.Service.Clock()
 	zh, en := cards.HandledText(act.Op, l, h.Service.Settings.Location, now)

@@ -170,7 +170,10 @@ func (h *API) getLead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, detailJSON(d))
+	out := detailJSON(d)
+	// Only configured fields: values of a field removed from baton.yaml stay stored, hidden.
+	out["fields"] = h.Service.Settings.VisibleFields(d.View.Lead)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -280,6 +283,7 @@ func detailJSON(d *crm.LeadDetail) map[string]any {
 		"created_at": l.CreatedAt.UTC().Format(time.RFC3339),
 		"customer": map[string]any{"id": c.ID, "name": c.Name, "phone": c.Phone, "email": c.Email,
 			"company": c.Company, "title": c.Title, "region": c.Region, "tags": c.Tags},
+		"grade":    gradeJSON(l.Grade),
 		"touches":  touches,
 		"timeline": timeline,
 	}

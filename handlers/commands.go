@@ -53,14 +53,18 @@ func ParseCommand(text string) Command {
 
 // ParseLeadText reads the text form of /lead: a name, a phone number and/or an email address in any order,
 // and the rest as the note. "/lead 张三 13800138000 想了解企业版" → name 张三, phone, note 想了解企业版.
-// key=value words (name=, phone=, email=, company=, title=, region=, campaign=, note=) set fields directly.
-func ParseLeadText(args string) crm.LeadInput {
+// key=value words (name=, phone=, email=, company=, title=, region=, campaign=, note=) set fields directly,
+// and so do custom fields by key or label (budget=20万, 行业=制造).
+func ParseLeadText(args string, fields ...crm.FieldDef) crm.LeadInput {
 	var in crm.LeadInput
 	var note []string
 	for _, f := range strings.Fields(args) {
 		if k, v, ok := strings.Cut(f, "="); ok && v != "" {
 			if dst := leadField(&in, strings.ToLower(k)); dst != nil {
 				*dst = v
+				continue
+			}
+			if leadTextField(&in, fields, k, v) {
 				continue
 			}
 		}

@@ -36,6 +36,10 @@ func (h *Lark) HandleMessage(ctx context.Context, m bot.Message) error {
 		return nil
 	}
 	cmd := ParseCommand(m.Text)
+	if cmd.Name == "lead" && IsFreeText(cmd.Args) {
+		h.Logger.Info("chat command", "command", "lead_text", "chat_id", m.ChatID, "open_id", m.SenderOpenID, "message_id", m.MessageID)
+		return h.proposeLead(ctx, m, cmd.Args) // assist.go
+	}
 	card := h.command(ctx, m, cmd)
 	h.Logger.Info("chat command", "command", cmd.Name, "chat_id", m.ChatID, "open_id", m.SenderOpenID, "message_id", m.MessageID)
 	if _, err := h.Messenger.Reply(ctx, m.ChatID, m.MessageID, crm.Outgoing{Card: card}, "re-"+m.MessageID); err != nil {
@@ -51,12 +55,12 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		return cards.Help()
 	case "lead":
 		if cmd.Args == "" {
-			return cards.LeadForm()
+			return cards.LeadForm(h.Service.Settings.Fields...)
 		}
 		if id, ok := LeadNumber(cmd.Args); ok {
 			return h.leadHistory(ctx, actor, id)
 		}
-		in := ParseLeadText(cmd.Args)
+		in := ParseLeadText(cmd.Args, h.Service.Settings.Fields...)
 		return h.enterLead(ctx, actor, &in, "/lead 张三 13800138000 想了解企业版")
 	case "my":
 		card, err := h.myList(ctx, actor, 0)
@@ -88,7 +92,7 @@ func (h *Lark) command(ctx context.Context, m bot.Message, cmd Command) []byte {
 		if err != nil {
 			return h.errorCard(ctx, "route", err, "/route source=web-form campaign=双11大促 region=华东")
 		}
-		return cards.Text(explainZH(ex), explainEN(ex))
+		return cards.Text(explainZH(ex)+explainGrade(ex, 0), explainEN(ex)+explainGrade(ex, 1))
 	case "insight":
 		return h.insight(ctx, m, cmd)
 	case "insights":

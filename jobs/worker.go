@@ -41,6 +41,12 @@ type WorkerConfig struct {
 	SweepAhead time.Duration
 	// Pull serves the pull sources' tasks (pull.go); nil leaves them unhandled.
 	Pull PullService
+	// Tasks serves tasks:check (taskcheck.go); nil leaves it unhandled.
+	Tasks TaskChecker
+	// Rosters refreshes department pools' members (rosters.go); nil leaves the task unhandled.
+	Rosters RosterService
+	// Assist serves the assistant's tasks (assist.go); nil leaves them unhandled.
+	Assist AssistService
 }
 
 // Polling intervals. asynq's defaults (5 s for scheduled tasks, 1 s for idle workers) make timers fire up to
@@ -72,6 +78,9 @@ type Worker struct {
 	batch     int
 	ahead     time.Duration
 	pull      PullService
+	tasks     TaskChecker
+	rosters   RosterService
+	assist    AssistService
 }
 
 // NewWorker returns a Worker on r. Start it, and Shutdown it to drain in-flight tasks.
@@ -88,6 +97,9 @@ func NewWorker(r *Redis, svc Service, sw Sweeper, cfg WorkerConfig) *Worker {
 		batch:     cfg.SweepBatch,
 		ahead:     cfg.SweepAhead,
 		pull:      cfg.Pull,
+		tasks:     cfg.Tasks,
+		rosters:   cfg.Rosters,
+		assist:    cfg.Assist,
 	}
 	if w.ahead <= 0 {
 		w.ahead = 90 * time.Second
@@ -126,6 +138,9 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeDigest, w.handleDigest)
 	mux.HandleFunc(TypeFeedback, w.handleFeedback)
 	w.registerPull(mux)
+	w.registerTasks(mux)
+	w.registerRosters(mux)
+	w.registerAssist(mux)
 	return mux
 }
 

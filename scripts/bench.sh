@@ -134,6 +134,7 @@ bench -bench '^BenchmarkIngest$' -benchtime "$INGEST" ./cmd/baton
 bench -bench '^BenchmarkIngestBatch$' -benchtime "$BATCH" ./cmd/baton
 bench -bench '^BenchmarkLeadToCard$' -benchtime "$CARD" ./cmd/baton
 bench -bench '^BenchmarkClaimRace$' -benchtime "$RACE" ./cmd/baton
+bench -bench '^BenchmarkBurstBoards$' -benchtime 1x ./cmd/baton
 bench -v -bench '^BenchmarkSweep$' -benchtime "$SWEEP" ./storage # -v prints the EXPLAIN plans
 bench -bench '^BenchmarkIntakeLead$' -benchtime "$STORE_INTAKE" ./storage
 bench -bench '^BenchmarkClaimRace$' -benchtime "$STORE_RACE" ./storage

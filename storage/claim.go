@@ -46,7 +46,7 @@ func (db *DB) ClaimLead(ctx context.Context, id, rev int64, ownerID string, dayS
 		if err != nil {
 			return err
 		}
-		l := leadFromRow(&old)
+		l := db.leadFromRow(&old)
 		events, err := fn(l, stats)
 		if err != nil {
 			fnErr = err
@@ -173,7 +173,7 @@ func (db *DB) AssignLead(ctx context.Context, id int64, pool string, members []s
 		if err != nil {
 			return err
 		}
-		l := leadFromRow(old)
+		l := db.leadFromRow(old)
 		events, err := fn(l, stats, counts)
 		if err != nil {
 			fnErr = err

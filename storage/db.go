@@ -43,6 +43,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for bookkeeping times (updated_at, dedup expiry). Nil means time.Now.
 	Now func() time.Time
+	// PIIFields are the keys of the custom fields baton.yaml marks pii: their values are sealed at rest.
+	PIIFields []string
 }
 
 // DB is Baton's database: the lead and member stores and the event dedup table.
@@ -57,6 +59,8 @@ type DB struct {
 	seen    *seenBatcher // FirstSeen groups on PostgreSQL; nil on SQLite
 	log     *slog.Logger
 	now     func() time.Time
+	// piiFields are the custom field keys whose values are sealed (Options.PIIFields).
+	piiFields map[string]bool
 
 	// DeliverySeen groups (rejects.go), made on first use.
 	deliveryOnce   sync.Once
@@ -76,7 +80,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sealer: s, log: opts.Logger, now: opts.Now}
+	db := &DB{sealer: s, log: opts.Logger, now: opts.Now, piiFields: map[string]bool{}}
+	for _, k := range opts.PIIFields {
+		db.piiFields[k] = true
+	}
 	if db.log == nil {
 		db.log = slog.Default()
 	}

@@ -38,6 +38,7 @@ func (db *DB) DigestFigures(ctx context.Context, q crm.DigestQuery) (*crm.Digest
 		{"quality", db.digestQuality},
 		{"leaderboard", db.digestLeaders},
 		{"insight tags", db.digestTags},
+		{"grades", db.digestGrades},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx, dq, f); err != nil {

@@ -129,7 +129,7 @@ func (db *DB) intakeTouch(ctx context.Context, tx bun.Tx, in *crm.NewLead, at ti
 	if _, err := tx.NewInsert().Model(&t).Returning("id").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert touch: %w", err)
 	}
-	l := leadFromRow(old)
+	l := db.leadFromRow(old)
 	touch := touchFromRow(&t)
 	var events []crm.LeadEvent
 	if in.Touched != nil {
@@ -149,7 +149,10 @@ func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at t
 		events = in.Created(l)
 	}
 	now := db.nowUTC()
-	r := newLeadRow(l, now)
+	r, err := db.newLeadRow(l, now)
+	if err != nil {
+		return nil, err
+	}
 	quietCards(&r, in)
 	if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert lead: %w", err)
@@ -164,24 +167,26 @@ func (db *DB) intakeCreate(ctx context.Context, tx bun.Tx, in *crm.NewLead, at t
 	if err := db.appendEvents(ctx, tx, r.ID, events, now); err != nil {
 		return nil, err
 	}
-	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, leadFromRow(&r), cust)
+	return db.intakeResult(ctx, tx, crm.IntakeCreated, r.ID, db.leadFromRow(&r), cust)
 }
 
 // newLead is the lead an arrival creates for customer custID, before in.Created shapes it.
 func newLead(in *crm.NewLead, at time.Time, custID int64) *crm.Lead {
 	return &crm.Lead{CustomerID: custID, Source: in.Source, ExternalID: in.ExternalID, Campaign: in.Campaign,
-		UTM: in.UTM, Tags: in.Tags, Note: in.Note, Attributes: in.Attributes, Pool: in.Pool,
-		Stage: crm.StageNew, Rev: 1, CreatedAt: at}
+		UTM: in.UTM, Tags: in.Tags, Note: in.Note, Attributes: in.Attributes, Fields: in.Fields, Pool: in.Pool,
+		Stage: crm.StageNew, Rev: 1, CreatedAt: at, Grade: in.Grade}
 }
 
 // newLeadRow is the row of a new lead at revision 1.
-func newLeadRow(l *crm.Lead, now time.Time) leadRow {
+func (db *DB) newLeadRow(l *crm.Lead, now time.Time) (leadRow, error) {
 	r := leadRow{CustomerID: l.CustomerID, CreatedAt: l.CreatedAt, Rev: 1, UpdatedAt: now}
-	fillLeadRow(&r, l)
+	if err := db.fillLeadRow(&r, l); err != nil {
+		return r, err
+	}
 	if r.Stage == "" {
 		r.Stage, r.IsOpen = string(crm.StageNew), true
 	}
-	return r
+	return r, nil
 }
 
 // quietCards marks a quiet arrival's cards as in line with its first revision, so neither the sync task
@@ -206,7 +211,7 @@ func (db *DB) intakeResult(ctx context.Context, tx bun.Tx, status crm.IntakeStat
 		if err != nil {
 			return nil, fmt.Errorf("read lead: %w", err)
 		}
-		lead = leadFromRow(r)
+		lead = db.leadFromRow(r)
 	}
 	var c *crm.Customer
 	var err error

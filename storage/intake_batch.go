@@ -321,7 +321,10 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 		if c.in.Created != nil {
 			events[i] = c.in.Created(l)
 		}
-		leads[i] = newLeadRow(l, now)
+		var err error
+		if leads[i], err = db.newLeadRow(l, now); err != nil {
+			return err
+		}
 		quietCards(&leads[i], c.in)
 	}
 	var leadIDs []returnedID
@@ -363,7 +366,7 @@ func (db *DB) createMany(ctx context.Context, tx bun.Tx, calls []*intakeCall) er
 		if err != nil {
 			return err
 		}
-		c.res = &crm.IntakeResult{Status: crm.IntakeCreated, Lead: leadFromRow(&leads[i]), Customer: cust}
+		c.res = &crm.IntakeResult{Status: crm.IntakeCreated, Lead: db.leadFromRow(&leads[i]), Customer: cust}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func (db *DB) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read lead %d: %w", id, mapErr(err, "lead"))
 	}
-	return leadFromRow(r), nil
+	return db.leadFromRow(r), nil
 }
 
 // Customer returns the customer with personal data decrypted, or ENOTFOUND.
@@ -67,7 +67,7 @@ func (db *DB) MutateLead(ctx context.Context, id, rev int64, fn func(*crm.Lead) 
 		if rev != 0 && old.Rev != rev {
 			return conflict()
 		}
-		l := leadFromRow(old)
+		l := db.leadFromRow(old)
 		events, err := fn(l)
 		if err != nil {
 			fnErr = err
@@ -90,7 +90,9 @@ func (db *DB) MutateLead(ctx context.Context, id, rev int64, fn func(*crm.Lead) 
 func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lead, events []crm.LeadEvent, unownedOnly bool) (*crm.Lead, error) {
 	now := db.nowUTC()
 	r := *old
-	fillLeadRow(&r, l)
+	if err := db.fillLeadRow(&r, l); err != nil {
+		return nil, err
+	}
 	r.Rev = old.Rev + 1
 	r.UpdatedAt = now
 	cols := append([]string(nil), leadWriteColumns...)
@@ -123,7 +125,7 @@ func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lea
 		if n == 0 {
 			return nil, errStale
 		}
-		return leadFromRow(&r), nil
+		return db.leadFromRow(&r), nil
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
@@ -144,7 +146,7 @@ func (db *DB) writeLead(ctx context.Context, tx bun.Tx, old *leadRow, l *crm.Lea
 			return nil, fmt.Errorf("append events: %w", err)
 		}
 	}
-	return leadFromRow(&r), nil
+	return db.leadFromRow(&r), nil
 }
 
 // recordOwner logs a change of owner between old and r (old is nil for a new lead). The time is the
@@ -230,7 +232,7 @@ func (db *DB) ListLeads(ctx context.Context, f crm.LeadFilter) ([]*crm.Lead, err
 	}
 	out := make([]*crm.Lead, len(rows))
 	for i := range rows {
-		out[i] = leadFromRow(&rows[i])
+		out[i] = db.leadFromRow(&rows[i])
 	}
 	return out, nil
 }
@@ -268,21 +270,21 @@ func leadFilter(q *bun.SelectQuery, f crm.LeadFilter) *bun.SelectQuery {
 func (db *DB) CardState(ctx context.Context, leadID int64) (crm.CardState, error) {
 	var r leadRow
 	err := db.rd.NewSelect().Model(&r).
-		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev").
+		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev", "pool_card_epoch").
 		Where("id = ?", leadID).Scan(ctx)
 	if err != nil {
 		return crm.CardState{}, fmt.Errorf("read card state of lead %d: %w", leadID, mapErr(err, "lead"))
 	}
 	return crm.CardState{PoolMessageID: r.PoolMessageID, OwnerMessageID: r.OwnerMessageID,
-		OwnerCardFor: r.OwnerCardFor, CardsRev: r.CardsRev}, nil
+		OwnerCardFor: r.OwnerCardFor, CardsRev: r.CardsRev, PoolCardEpoch: r.PoolCardEpoch}, nil
 }
 
 // SetCardState stores the card bookkeeping without bumping the revision.
 func (db *DB) SetCardState(ctx context.Context, leadID int64, c crm.CardState) error {
 	r := leadRow{PoolMessageID: c.PoolMessageID, OwnerMessageID: c.OwnerMessageID, OwnerCardFor: c.OwnerCardFor,
-		CardsRev: c.CardsRev}
+		CardsRev: c.CardsRev, PoolCardEpoch: c.PoolCardEpoch}
 	res, err := db.bun.NewUpdate().Model(&r).
-		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev").
+		Column("pool_message_id", "owner_message_id", "owner_card_for", "cards_rev", "pool_card_epoch").
 		Where("id = ?", leadID).Exec(ctx)
 	if err == nil {
 		err = mustAffect(res, "lead")

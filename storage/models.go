@@ -41,6 +41,8 @@ type leadRow struct {
 	Tags           []string          `bun:"tags,nullzero"`
 	Note           string            `bun:"note,notnull"`
 	Attributes     map[string]any    `bun:"attributes,nullzero"`
+	Fields         map[string]any    `bun:"fields,nullzero"`     // custom fields but the pii ones
+	FieldsEnc      []byte            `bun:"fields_enc,nullzero"` // pii custom fields, sealed JSON
 	Pool           string            `bun:"pool,notnull"`
 	Stage          string            `bun:"stage,notnull"`
 	IsOpen         bool              `bun:"is_open,notnull"`
@@ -70,6 +72,10 @@ type leadRow struct {
 	OwnerCardFor   string            `bun:"owner_card_for,nullzero"`
 	CardsRev       int64             `bun:"cards_rev,notnull"`
 	PoolEpoch      int               `bun:"pool_epoch,notnull"`
+	PoolCardEpoch  int               `bun:"pool_card_epoch,notnull"`
+	GradeLetter    string            `bun:"grade_letter,notnull"`
+	GradePoints    int               `bun:"grade_points,notnull"`
+	GradeReasons   []gradeReasonJSON `bun:"grade_reasons,nullzero"`
 	UpdatedAt      time.Time         `bun:"updated_at,notnull"`
 }
 
@@ -77,10 +83,11 @@ type leadRow struct {
 // and card bookkeeping are absent: SetCardState owns cards_rev and owner_card_for, and the message ids are
 // added only when fn changed them, so a card sent meanwhile is not forgotten.
 var leadWriteColumns = []string{
-	"source", "external_id", "campaign", "utm", "tags", "note", "attributes", "pool", "stage", "is_open",
+	"source", "external_id", "campaign", "utm", "tags", "note", "attributes", "fields", "fields_enc", "pool", "stage", "is_open",
 	"owner_id", "rev", "locked", "pooled_at", "claimed_at", "first_contact_at", "last_activity_at",
 	"protected_until", "follow_up_at", "closed_at", "lost_reason", "value", "prev_owner_id", "released_at",
 	"sla_from", "sla_step", "warned_at", "next_due_at", "pool_epoch", "updated_at", "cards_refreshed_at", "cards_withheld",
+	"grade_letter", "grade_points", "grade_reasons",
 }
 
 type touchRow struct {
@@ -134,7 +141,7 @@ type memberRow struct {
 func leadFromRow(r *leadRow) *crm.Lead {
 	return &crm.Lead{
 		ID: r.ID, CustomerID: r.CustomerID, Source: r.Source, ExternalID: r.ExternalID, Campaign: r.Campaign,
-		UTM: r.UTM, Tags: r.Tags, Note: r.Note, Attributes: r.Attributes, Pool: r.Pool,
+		UTM: r.UTM, Tags: r.Tags, Note: r.Note, Attributes: r.Attributes, Fields: r.Fields, Pool: r.Pool,
 		Stage: crm.Stage(r.Stage), OwnerID: r.OwnerID, Rev: r.Rev, Locked: r.Locked,
 		CreatedAt: utc(r.CreatedAt), PooledAt: utc(r.PooledAt), ClaimedAt: utc(r.ClaimedAt),
 		FirstContactAt: utc(r.FirstContactAt), LastActivityAt: utc(r.LastActivityAt),
@@ -143,10 +150,12 @@ func leadFromRow(r *leadRow) *crm.Lead {
 		SLAFrom: utc(r.SLAFrom), SLAStep: r.SLAStep, WarnedAt: utc(r.WarnedAt), NextDueAt: utc(r.NextDueAt),
 		CardsRefreshedAt: utc(r.CardsRefreshed), CardsWithheld: r.CardsWithheld,
 		PoolMessageID: r.PoolMessageID, OwnerMessageID: r.OwnerMessageID, PoolEpoch: r.PoolEpoch,
+		Grade: gradeFromRow(r),
 	}
 }
 
-// fillLeadRow copies the domain lead into r, leaving identity and card bookkeeping as they are.
+// fillLeadRow copies the domain lead into r, leaving identity and card bookkeeping as they are, and custom
+// fields to DB.fillLeadRow, which seals the pii ones.
 func fillLeadRow(r *leadRow, l *crm.Lead) {
 	r.Source, r.ExternalID, r.Campaign = l.Source, l.ExternalID, l.Campaign
 	r.UTM, r.Tags, r.Note, r.Attributes, r.Pool = l.UTM, l.Tags, l.Note, l.Attributes, l.Pool
@@ -158,6 +167,7 @@ func fillLeadRow(r *leadRow, l *crm.Lead) {
 	r.SLAFrom, r.SLAStep, r.WarnedAt, r.NextDueAt, r.PoolEpoch = utc(l.SLAFrom), l.SLAStep, utc(l.WarnedAt), utc(l.NextDueAt), l.PoolEpoch
 	r.CardsRefreshed, r.CardsWithheld = utc(l.CardsRefreshedAt), l.CardsWithheld
 	r.PoolMessageID, r.OwnerMessageID = l.PoolMessageID, l.OwnerMessageID
+	fillGrade(r, l.Grade)
 }
 
 func touchFromRow(r *touchRow) crm.Touch {

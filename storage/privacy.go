@@ -39,13 +39,13 @@ func (db *DB) LeadsOfCustomer(ctx context.Context, customerID int64) ([]*crm.Lea
 	}
 	out := make([]*crm.Lead, len(rows))
 	for i := range rows {
-		out[i] = leadFromRow(&rows[i])
+		out[i] = db.leadFromRow(&rows[i])
 	}
 	return out, nil
 }
 
 // ForgetCustomer erases a customer's personal data in one transaction: name, phone, email and their lookup
-// hashes, the free text of their leads (intake note, attributes, rep notes) and of ops insights about them, and appends an "erased" entry to
+// hashes, the free text of their leads (intake note, attributes, rep notes, pii custom fields) and of ops insights about them, and appends an "erased" entry to
 // each lead's timeline. Counts, stages, sources and times stay, so digests keep adding up.
 func (db *DB) ForgetCustomer(ctx context.Context, id int64, at time.Time) error {
 	return db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
@@ -74,7 +74,7 @@ func (db *DB) ForgetCustomer(ctx context.Context, id int64, at time.Time) error 
 		if len(leadIDs) == 0 {
 			return nil
 		}
-		if _, err := tx.NewUpdate().Model((*leadRow)(nil)).Set("note = ''").Set("attributes = NULL").Set("rev = rev + 1").
+		if _, err := tx.NewUpdate().Model((*leadRow)(nil)).Set("note = ''").Set("attributes = NULL").Set("fields_enc = NULL").Set("rev = rev + 1").
 			Where("customer_id = ?", id).Exec(ctx); err != nil {
 			return fmt.Errorf("erase lead text: %w", err)
 		}

@@ -200,7 +200,7 @@ func (db *DB) LeadByExternalID(ctx context.Context, source, externalID string) (
 	if err != nil {
 		return nil, mapErr(err, "lead")
 	}
-	return leadFromRow(r), nil
+	return db.leadFromRow(r), nil
 }
 
 // recentTouchLead finds the lead of the customer's latest touch from source at or after since, for the

@@ -57,6 +57,9 @@ func (db *DB) RotateKeys(ctx context.Context, opts RotateOptions, progress func(
 				if err := db.rotateRow(ctx, tx, &rows[i], &b); err != nil {
 					return err
 				}
+				if err := db.rotateLeadFields(ctx, tx, rows[i].ID, &b); err != nil {
+					return err
+				}
 			}
 			checked = len(rows)
 			if checked > 0 {

@@ -215,7 +215,10 @@ func (s *Server) routes() http.Handler {
 	handle(RouteListScopes, true, s.handleListScopes)
 	handle(RouteBatchGetID, true, s.handleBatchGetID)
 	handle(RouteWSEndpoint, false, s.handleWSEndpoint)
+	s.taskRoutes(handle)       // task.go
+	s.departmentRoutes(handle) // departments.go
 	mux.HandleFunc("GET "+wsPath, s.serveWS)
+	s.baseRoutes(mux)
 	s.controlRoutes(mux)
 	mux.HandleFunc("/", s.unknownRoute)
 	return mux

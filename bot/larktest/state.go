@@ -38,6 +38,10 @@ type state struct {
 
 	scopes map[string]bool // granted tenant scopes
 	botOff bool            // the bot ability is not activated
+
+	tasks taskState // task v2 (task.go)
+	org   *orgState // departments (departments.go); nil until the first is added
+	base  baseState // Feishu Base (bitable.go)
 }
 
 func (st *state) init() {

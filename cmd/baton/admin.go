@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/baton-crm/baton/cmd/baton/config"
@@ -84,7 +83,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func cmdConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdConfig(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprint(stderr, "Usage: baton config check\n\nValidates the environment and baton.yaml and prints the effective configuration,\nsecrets redacted. Exits 1 when anything is wrong, listing every problem with its line.\n")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -107,13 +106,17 @@ func cmdConfig(args []string, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return err
 	}
+	if err := configCheckFields(ctx, cfg, stderr); err != nil {
+		fmt.Fprintln(stderr, err)
+		return &exitError{code: 1, err: errors.New("a custom field changed its type")}
+	}
 	cfg.Fprint(stdout)
 	fmt.Fprintln(stdout, "configuration ok")
 	return nil
 }
 
 func cmdRoute(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flagSet("route", "Usage: baton route --dry-run LEAD.json [--source KEY]\n\nPrints the routing rule a lead matches, its pool, and for assign pools who would get it now\nand why others were skipped. Nothing is stored. LEAD.json is a lead as the API takes it; a\n\"source\" field in it is used when --source is not given.\n\n", stderr)
+	fs := flagSet("route", "Usage: baton route --dry-run LEAD.json|- [--source KEY]\n\nPrints the routing rule a lead matches, its pool, its grade with every grading rule that\nfired, and for assign pools who would get it now and why others were skipped. Nothing is\nstored. LEAD.json is a lead as the API takes it (- reads it from standard input); a\n\"source\" field in it is used when --source is not given.\n\n", stderr)
 	dry := fs.Bool("dry-run", false, "explain only (required: route never stores anything)")
 	source := fs.String("source", "", "source key the lead comes from")
 	files, err := parseInterspersed(fs, args)
@@ -125,7 +128,7 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 		return &exitError{code: 2, err: errors.New("")}
 	}
 	file := files[0]
-	data, err := os.ReadFile(file)
+	data, err := readLeadFile(file)
 	if err != nil {
 		return err
 	}
@@ -157,7 +160,7 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if ex.Route.RuleIndex >= 0 {
 		r := a.cfg.Settings.Routing[ex.Route.RuleIndex]
-		fmt.Fprintf(stdout, "rule:  %d (source=%q campaign=%q region=%q tags=%v)\n", ex.Route.RuleIndex+1, r.Source, r.Campaign, r.Region, r.Tags)
+		fmt.Fprintf(stdout, "rule:  %d (source=%q campaign=%q region=%q tags=%v%s)\n", ex.Route.RuleIndex+1, r.Source, r.Campaign, r.Region, r.Tags, ruleGrades(r))
 	} else {
 		fmt.Fprintln(stdout, "rule:  none (the lead names its pool, or there are no rules)")
 	}
@@ -165,6 +168,7 @@ func cmdRoute(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "  skipped %s\n", m)
 	}
 	fmt.Fprintf(stdout, "pool:  %s (%s, %s mode)\n", ex.Pool.Key, ex.Pool.Name, ex.Pool.Mode)
+	printGrade(stdout, ex, a.cfg.Settings.Grading)
 	if ex.Pool.Mode == crm.ModeAssign {
 		if ex.Assignee == "" {
 			fmt.Fprintln(stdout, "owner: nobody available now; the lead would wait in the pool")

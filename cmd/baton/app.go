@@ -130,12 +130,21 @@ func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger, now func(
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, url, storage.Options{DataKey: key, OldKeys: cfg.OldDataKeys, Logger: log, Now: now})
+	db, err := storage.Open(ctx, url, storage.Options{DataKey: key, OldKeys: cfg.OldDataKeys, Logger: log, Now: now,
+		PIIFields: piiFieldKeys(&cfg.Settings)})
 	if err != nil {
 		return nil, err
 	}
 	if migrate {
 		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		at := time.Now()
+		if now != nil {
+			at = now()
+		}
+		if err := registerFields(ctx, db, &cfg.Settings, at); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -192,6 +201,7 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer, 
 		a.close()
 		return nil, err
 	}
+	a.wireAssist(getenv) // assist.go
 	return a, nil
 }
 
@@ -216,7 +226,12 @@ func (a *app) open(ctx context.Context) error {
 		Scheduler: jobs.NewScheduler(a.queue, a.log, a.now), Renderer: cards.Renderer{Language: a.cfg.Settings.Language},
 		Settings: &a.cfg.Settings, Now: a.now, Logger: a.log,
 		Insights: a.db, Digests: a.db, Marks: a.db, Failures: a.failed, Teams: a.db, Pushes: a.db,
+		Boards: a.db, // pool boards for bursts (crm/board.go)
 	}
+	if a.cfg.Settings.Tasks.Enabled {
+		a.svc.Tasks, a.svc.TaskStore = a.lark, a.db // follow-ups as Feishu tasks
+	}
+	a.wireDepartments() // departments.go
 	return nil
 }
 

@@ -99,7 +99,7 @@ func exportJSON(e *crm.CustomerExport) map[string]any {
 				"note": t.Note, "author": t.AuthorID, "at": t.CreatedAt.UTC().Format(time.RFC3339)})
 		}
 		leads = append(leads, map[string]any{"id": l.ID, "pool": l.Pool, "stage": l.Stage, "owner": l.OwnerID,
-			"source": l.Source, "campaign": l.Campaign, "note": l.Note, "attributes": l.Attributes, "tags": l.Tags,
+			"source": l.Source, "campaign": l.Campaign, "note": l.Note, "attributes": l.Attributes, "fields": l.Fields, "tags": l.Tags,
 			"created_at": l.CreatedAt.UTC().Format(time.RFC3339), "touches": touches, "timeline": tl})
 	}
 	return map[string]any{

@@ -90,7 +90,7 @@ func printFinding(w io.Writer, f finding) {
 func doctorChecks(ctx context.Context, cfg *config.Config, c *bot.Client) func(func(finding) bool) {
 	return func(yield func(finding) bool) {
 		for _, check := range []func(context.Context, *config.Config, *bot.Client) []finding{
-			checkCredentials, checkBot, checkScopes, checkChats, checkPeople, checkLongConnection,
+			checkCredentials, checkBot, checkScopes, checkTasks, checkChats, checkPeople, checkDepartments, checkLongConnection,
 		} {
 			for _, f := range check(ctx, cfg, c) {
 				if !yield(f) || (!f.ok && f.blocking) {
@@ -138,14 +138,18 @@ func checkBot(ctx context.Context, _ *config.Config, c *bot.Client) []finding {
 	return []finding{f}
 }
 
-func checkScopes(ctx context.Context, _ *config.Config, c *bot.Client) []finding {
+func checkScopes(ctx context.Context, cfg *config.Config, c *bot.Client) []finding {
 	granted, err := c.GrantedScopes(ctx)
 	if err != nil {
 		return []finding{{warn: true, what: "scopes / 权限", detail: fmt.Sprintf("could not list granted scopes (code %d); the checks below probe the APIs instead", bot.Code(err)),
 			fixZH: "在「权限管理」确认下表中的权限均已开通" + fixPublish, fixEN: "make sure every scope in the README's table is enabled under Permissions & Scopes" + fixPublishEN}}
 	}
 	var out []finding
-	for _, need := range bot.RequiredScopes {
+	needs := bot.RequiredScopes
+	if cfg != nil && cfg.Settings.Base != nil {
+		needs = append(slices.Clone(needs), bot.BaseScopes...)
+	}
+	for _, need := range needs {
 		f := finding{what: "scope / 权限 " + strings.Join(need.AnyOf, " | "), warn: need.Optional}
 		f.ok = slices.ContainsFunc(need.AnyOf, func(s string) bool { return granted[s] })
 		if f.ok {

@@ -102,6 +102,7 @@ type e2eOptions struct {
 	env    map[string]string // extra environment
 	clock  *clock
 	reps   int
+	setup  func(*larktest.Server) // prepares the tenant before Baton starts (a Base, say)
 }
 
 const (
@@ -161,6 +162,9 @@ func startBaton(t testing.TB, o e2eOptions) *baton {
 	emu.AddChat(larktest.Chat{ChatID: salesChat, Name: "销售群", Members: append(members, managerID)})
 	emu.AddChat(larktest.Chat{ChatID: opsChat, Name: "运营", Members: []string{managerID}})
 
+	if o.setup != nil {
+		o.setup(emu)
+	}
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "baton.yaml")
 	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(o.config, salesChat, managerID)), 0o600); err != nil {

@@ -63,7 +63,8 @@ Windows saves it; the encoding is detected, --encoding overrides it. An .xlsx fi
 sheet (--sheet NAME for another), cells as Excel shows them.
 Columns (English or Chinese headers): external_id, name 姓名, phone 手机, email 邮箱, company 公司,
 title 职位, region 地区, campaign 活动, note 备注, pool 线索池, tags 标签 (separated by ; or |),
-utm_<key> (for example utm_source); any other column is kept under the lead's attributes.
+utm_<key> (for example utm_source), custom fields by key or label (budget or 预算; --map may name
+fields.<key>); any other column is kept under the lead's attributes.
 
 --map FILE (JSON or YAML) maps other headers to these fields, e.g. {"客户手机": "phone", "渠道": "utm_source"}.
 

@@ -41,14 +41,18 @@ func fieldZH(f string) string {
 // importCols is a header row read once: the field each column fills.
 type importCols []string
 
-// importColumns reads the header row; custom (from --map) comes before the usual names.
-func importColumns(header []string, custom map[string]string) importCols {
+// importColumns reads the header row; custom (from --map) comes before the usual names, and those before
+// the custom fields' keys and zh/en labels, which fill "fields.<key>".
+func importColumns(header []string, custom map[string]string, fields ...crm.FieldDef) importCols {
+	s := crm.Settings{Fields: fields}
 	cols := make(importCols, len(header))
 	for i, h := range header {
 		if f, ok := custom[h]; ok {
 			cols[i] = f
 		} else if f, ok := headerAliases[h]; ok {
 			cols[i] = f
+		} else if d, ok := s.FieldByLabel(h); ok {
+			cols[i] = "fields." + d.Key
 		} else {
 			cols[i] = h
 		}
@@ -106,6 +110,12 @@ func (cols importCols) lead(row []string, loc *time.Location) (*crm.ImportLead, 
 			} else {
 				it.ClaimedAt = t
 			}
+		case strings.HasPrefix(h, "fields."):
+			// Checked against the field's type at intake, as the API's are.
+			if in.Fields == nil {
+				in.Fields = map[string]any{}
+			}
+			in.Fields[strings.TrimPrefix(h, "fields.")] = v
 		case strings.HasPrefix(h, "utm_"):
 			if in.UTM == nil {
 				in.UTM = map[string]string{}

@@ -21,7 +21,7 @@ const previewRows = 10
 // and stores nothing, so it cannot tell which rows are known customers or already imported.
 func dryRun(ctx context.Context, settings *crm.Settings, lark *bot.Client, source string, columns map[string]string, header []string, rows [][]string, now time.Time, out io.Writer) error {
 	im := &importer{lark: lark}
-	cols := importColumns(header, columns)
+	cols := importColumns(header, columns, settings.Fields...)
 	type mapped struct {
 		row                                     int
 		name, contact, company, campaign, owner string
@@ -37,6 +37,9 @@ func dryRun(ctx context.Context, settings *crm.Settings, lark *bot.Client, sourc
 		if err == nil {
 			var nl *crm.NewLead
 			if nl, err = it.Input.Normalize(source, now); err == nil {
+				nl.Fields, err = crm.NormalizeFields(settings.Fields, nl.Fields)
+			}
+			if err == nil {
 				contact := crm.MaskPhone(nl.Phone)
 				if contact == "" {
 					contact = crm.MaskEmail(nl.Email)

@@ -58,7 +58,7 @@ type rejectedRow struct {
 // them (their external ids are known) or adds them as touches.
 func (im *importer) run(ctx context.Context, header []string, rows [][]string, rejectsPath string) (importSum, error) {
 	im.owned, im.pools = map[string]int{}, map[string]*cards.ImportPoolLine{}
-	cols := importColumns(header, im.columns)
+	cols := importColumns(header, im.columns, im.svc.Settings.Fields...)
 	items := make([]*crm.ImportLead, len(rows))
 	owners := make([]string, len(rows))
 	for i, r := range rows {

@@ -60,6 +60,10 @@ var importRules = []importRule{
 	{Pkg: "platforms", Only: []string{"crm"}},
 	{Pkg: "platforms/platformstest", Only: []string{}},
 	{Pkg: "internal/testenv", Only: []string{}},
+	// The optional language-model assistant: an outbound client like platforms, over crm's types only.
+	{Pkg: "assist", Only: []string{"crm"}, NotExternal: []string{
+		"github.com/uptrace/bun", "github.com/hibiken/asynq", "github.com/larksuite/oapi-sdk-go",
+	}},
 }
 
 // anyoneMayImport lists project packages every package (and every test) may import.

@@ -27,6 +27,7 @@ Usage:
   baton lark ids [EMAIL|MOBILE ...]   list the bot's chats (oc_ ids) and look people up (ou_ ids)
   baton keys rotate                   move personal data to the current BATON_DATA_KEY after a rotation
   baton sources pull|test|rejects KEY backfill or preview a pull source; preview a push body, list its rejects
+  baton base sync [--all]              write leads to the Feishu Base mirror, with a progress bar
 
 Run "baton COMMAND --help" for a command's options. Configuration comes from the environment
 (BATON_*, LARK_*) and baton.yaml; see README.md.
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "config":
-		err = cmdConfig(args[1:], getenv, stdout, stderr)
+		err = cmdConfig(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, args[1:], getenv, stdout, stderr)
 	case "route":
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "sources":
 		err = cmdSources(ctx, args[1:], getenv, stdout, stderr)
+	case "base":
+		err = cmdBase(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baton-crm/baton/cmd/baton/config"
 	"github.com/baton-crm/baton/crm"
@@ -22,15 +24,21 @@ func init() {
 	config.PullDefaults[crm.KindTencentAds] = crm.PullSource{States: tencentads.DefaultStates, Reasons: tencentads.DefaultReasons}
 }
 
+// pullStore is what the pull sources keep in the database: their bookkeeping and their platform tokens.
+type pullStore interface {
+	crm.PullStore
+	crm.TokenStore
+}
+
 // newPuller builds the pull sources' platform clients and the use cases over them; nil when no source is
 // pulled.
-func newPuller(svc *crm.Service, store crm.PullStore) (*crm.Puller, error) {
+func newPuller(svc *crm.Service, store pullStore) (*crm.Puller, error) {
 	p := &crm.Puller{Service: svc, Store: store, Platforms: map[string]crm.LeadPlatform{}}
 	for _, src := range svc.Settings.Sources {
 		if src.Pull == nil {
 			continue
 		}
-		plat, err := newPlatform(src.Pull)
+		plat, err := newPlatform(src.Key, src.Pull, svc, store)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", src.Key, err)
 		}
@@ -42,24 +50,41 @@ func newPuller(svc *crm.Service, store crm.PullStore) (*crm.Puller, error) {
 	return p, nil
 }
 
-func newPlatform(ps *crm.PullSource) (crm.LeadPlatform, error) {
+func newPlatform(key string, ps *crm.PullSource, svc *crm.Service, store crm.TokenStore) (crm.LeadPlatform, error) {
 	caller := platforms.NewCaller(ps.Rate, ps.RetryBackoff)
-	token := platforms.Token(ps.Credentials["token"], ps.Credentials["token_file"])
+	// The OAuth call is not paced with the lead calls: it must not wait behind a backlog of pages.
+	tokens := func(refresher func(tokenURL string, appID int64, secret string, c *platforms.Caller) platforms.RefreshFunc, defaultURL string) platforms.TokenProvider {
+		if ps.Credentials["refresh_token"] == "" {
+			return platforms.StaticToken(platforms.Token(ps.Credentials["token"], ps.Credentials["token_file"]))
+		}
+		appID, _ := strconv.ParseInt(ps.Credentials["app_id"], 10, 64)
+		tokenURL := ps.TokenURL
+		if tokenURL == "" {
+			tokenURL = defaultURL
+		}
+		return &platforms.Tokens{Source: key, Store: store, Now: svc.Now, Logger: svc.Logger, RefreshBefore: ps.RefreshBefore,
+			Refresher: refresher(tokenURL, appID, ps.Credentials["app_secret"], platforms.NewCaller(0, ps.RetryBackoff)),
+			// The environment's pair seeds the chain; Seed names it, so a new pair set after a
+			// re-authorisation replaces the stored one.
+			Seed: crm.PlatformToken{Access: ps.Credentials["token"], Refresh: ps.Credentials["refresh_token"], Seed: ps.Credentials["refresh_token"]}}
+	}
 	switch ps.Kind {
 	case crm.KindOceanEngine:
 		ids, err := parseIDs(ps.Credentials["advertiser_ids"])
 		if err != nil {
 			return nil, err
 		}
-		return oceanengine.New(oceanengine.Config{BaseURL: ps.BaseURL, Token: token, AdvertiserIDs: ids,
-			PageSize: ps.PageSize, RetryCodes: ps.RetryCodes, Caller: caller}), nil
+		return oceanengine.New(oceanengine.Config{BaseURL: ps.BaseURL, AdvertiserIDs: ids,
+			Tokens:   tokens(oceanengine.Refresher, oceanengine.RefreshURL(ps.BaseURL)),
+			PageSize: ps.PageSize, RetryCodes: ps.RetryCodes, TokenCodes: ps.TokenCodes, Caller: caller}), nil
 	case crm.KindTencentAds:
 		ids, err := parseIDs(ps.Credentials["account_id"])
 		if err != nil || len(ids) != 1 {
 			return nil, fmt.Errorf("%s_ACCOUNT_ID must be one account id", ps.CredentialsEnv)
 		}
-		return tencentads.New(tencentads.Config{BaseURL: ps.BaseURL, Token: token, AccountID: ids[0],
-			PageSize: ps.PageSize, RetryCodes: ps.RetryCodes, Caller: caller}), nil
+		return tencentads.New(tencentads.Config{BaseURL: ps.BaseURL, AccountID: ids[0],
+			Tokens:   tokens(tencentads.Refresher, tencentads.RefreshURL(ps.BaseURL)),
+			PageSize: ps.PageSize, RetryCodes: ps.RetryCodes, TokenCodes: ps.TokenCodes, DeepPaging: ps.DeepPaging, Caller: caller}), nil
 	}
 	return nil, fmt.Errorf("unknown pull kind %q", ps.Kind)
 }
@@ -101,4 +126,20 @@ func pullTicks(s *crm.Settings) []jobs.PullTick {
 		}
 	}
 	return out
+}
+
+// tokenProbe fails naming each pull source whose last token refresh failed: its pulls fail until an
+// operator sets new credentials (or the platform heals), so /readyz reports Baton degraded.
+func tokenProbe(store crm.TokenStore) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		fails, err := store.TokenFailures(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, f := range fails {
+			errs = append(errs, fmt.Errorf("source %s: token refresh failed at %s: %s", f.Source, f.At.UTC().Format(time.RFC3339), f.Error))
+		}
+		return errors.Join(errs...)
+	}
 }

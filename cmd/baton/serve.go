@@ -77,6 +77,13 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		if puller != nil {
 			wc.Pull = pullService{puller}
 		}
+		if a.svc.Tasks != nil {
+			wc.Tasks = a.svc
+		}
+		a.rosterWorker(&wc) // departments.go
+		if a.svc.Assistant != nil {
+			wc.Assist = assistService{a.svc} // assist.go
+		}
 		w := jobs.NewWorker(a.redis, workerService{a.svc}, a.db, wc)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
@@ -92,6 +99,14 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		if err := p.AddPulls(pullTicks(&a.cfg.Settings)); err != nil {
 			return err
 		}
+		if a.cfg.Settings.Tasks.Enabled {
+			if err := p.AddTasksCheck(time.Minute); err != nil {
+				return err
+			}
+		}
+		if err := a.rosterSchedule(p); err != nil {
+			return err
+		}
 		if err := p.Start(); err != nil {
 			return fmt.Errorf("start scheduler: %w", err)
 		}
@@ -103,9 +118,11 @@ func (a *app) serve(ctx context.Context, stdout io.Writer, hooks *Hooks) error {
 		a.svc.WarmUp(ctx)
 	}()
 	stops = append(stops, func() { cancel(); <-warmed })
+	baseChanged, stopMirror := a.startMirror(ctx, newMirror(a), a.cfg.HasRole(config.RoleWorker)) // basecmd.go
+	stops = append(stops, stopMirror)
 	larkHandler := &handlers.Lark{Service: a.svc, Messenger: a.lark, Cards: cards.Renderer{Language: a.cfg.Settings.Language}, Logger: a.log}
 	intake := bot.IntakeConfig{VerificationToken: a.cfg.Lark.VerificationToken, EncryptKey: a.cfg.Lark.EncryptKey,
-		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, Bot: a.botIdentity(ctx)}
+		Handler: larkHandler, Dedup: a.db, Logger: a.log, Now: a.now, Bot: a.botIdentity(ctx), BaseChanged: baseChanged}
 	if a.cfg.Lark.EventMode == config.EventModeWebSocket {
 		done := make(chan struct{})
 		go func() {
@@ -189,6 +206,8 @@ func (a *app) checks() []handlers.Check {
 		{Name: "lark", Probe: a.lark.Ping},
 		// Notifications Lark keeps refusing (a missing scope, a refused card): degraded, not unavailable.
 		{Name: "lark_delivery", Probe: a.failed.ReadyProbe(a.svc.AlertAfter)},
+		// Pull sources whose platform token could not be refreshed: their pulls fail until it can.
+		{Name: "platform_tokens", Probe: tokenProbe(a.db)},
 	}
 }
 

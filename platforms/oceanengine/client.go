@@ -12,6 +12,7 @@ package oceanengine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,11 +55,14 @@ var DefaultReasons = map[crm.Quality]string{crm.QualityInvalidNumber: "INVALID_N
 // Config is what the client needs.
 type Config struct {
 	BaseURL       string
-	Token         func() (string, error)
+	Tokens        platforms.TokenProvider
 	AdvertiserIDs []int64
 	PageSize      int // default 100
 	RetryCodes    []int64
-	Caller        *platforms.Caller
+	// TokenCodes are the codes that mean the access token expired or is invalid: the call is repeated once
+	// with a refreshed token. Default DefaultTokenCodes.
+	TokenCodes []int64
+	Caller     *platforms.Caller
 }
 
 // Client implements crm.LeadPlatform for 飞鱼.
@@ -77,6 +81,9 @@ func New(cfg Config) *Client {
 	}
 	if cfg.Caller == nil {
 		cfg.Caller = platforms.NewCaller(0, 0)
+	}
+	if cfg.TokenCodes == nil {
+		cfg.TokenCodes = DefaultTokenCodes
 	}
 	return &Client{cfg: cfg}
 }
@@ -185,10 +192,7 @@ func (c *Client) Refetch(ctx context.Context, refs []crm.PulledRef) ([]crm.Pulle
 func (c *Client) list(ctx context.Context, q url.Values) (*listData, error) {
 	ids, _ := json.Marshal(c.cfg.AdvertiserIDs)
 	q.Set("advertiser_ids", string(ids))
-	var env envelope[listData]
-	err := c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		return c.request(ctx, http.MethodGet, PathClueGet+"?"+q.Encode(), nil)
-	}, &env)
+	env, err := call[listData](ctx, c, http.MethodGet, PathClueGet+"?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +202,29 @@ func (c *Client) list(ctx context.Context, q url.Values) (*listData, error) {
 	return &env.Data, nil
 }
 
-func (c *Client) request(ctx context.Context, method, path string, body any) (*http.Request, error) {
-	tok, err := c.cfg.Token()
-	if err != nil {
-		return nil, err
+// call sends one API call with the access token in the Access-Token header. When the platform answers
+// that the token expired or is invalid, the token is refreshed and the call repeated once.
+func call[T any](ctx context.Context, c *Client, method, path string, body any) (*envelope[T], error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.cfg.Tokens.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var env envelope[T]
+		err = c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+			return platforms.JSONRequest(ctx, method, c.cfg.BaseURL+path, body, http.Header{"Access-Token": {tok}})
+		}, &env)
+		if err != nil {
+			return nil, err
+		}
+		if attempt == 0 && slices.Contains(c.cfg.TokenCodes, env.Code) {
+			if _, err := c.cfg.Tokens.Refresh(ctx, tok); err != nil {
+				return nil, errors.Join(c.apiError(env.Code, env.Message), err)
+			}
+			continue
+		}
+		return &env, nil
 	}
-	return platforms.JSONRequest(ctx, method, c.cfg.BaseURL+path, body, http.Header{"Access-Token": {tok}})
 }
 
 // CallbackRequest is the body of the clue callback.
@@ -240,10 +261,7 @@ func (c *Client) Report(ctx context.Context, items []crm.WriteBack) ([]crm.Write
 			// deal_sub_amount is in yuan; Baton keeps cents.
 			body.EventData = &EventData{ReasonCode: it.Reason, DealSubAmount: it.Value / 100}
 		}
-		var env envelope[json.RawMessage]
-		err = c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			return c.request(ctx, http.MethodPost, PathClueCallback, body)
-		}, &env)
+		env, err := call[json.RawMessage](ctx, c, http.MethodPost, PathClueCallback, body)
 		if err != nil {
 			return refused, err
 		}

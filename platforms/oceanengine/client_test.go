@@ -27,7 +27,7 @@ func TestFetchMapsDocumentedSample(t *testing.T) {
 		w.Write(sample)
 	}))
 	defer srv.Close()
-	c := New(Config{BaseURL: srv.URL, Token: platforms.Token("tok", ""), AdvertiserIDs: []int64{1700000000000001}})
+	c := New(Config{BaseURL: srv.URL, Tokens: platforms.StaticToken(platforms.Token("tok", "")), AdvertiserIDs: []int64{1700000000000001}})
 	from := time.Date(2026, 11, 3, 10, 0, 0, 0, platforms.ChinaTime)
 	pg, err := c.Fetch(context.Background(), from, from.Add(time.Hour), 1)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestReportRetriesThrough503(t *testing.T) {
 	defer f.Close()
 	f.Add(platformstest.OceanClue{ClueID: "7301", CreateTimeDetail: "2026-11-03 10:00:00"})
 	f.FailNext(2)
-	c := New(Config{BaseURL: f.URL, Token: platforms.Token("tok", ""), AdvertiserIDs: []int64{1700000000000001},
+	c := New(Config{BaseURL: f.URL, Tokens: platforms.StaticToken(platforms.Token("tok", "")), AdvertiserIDs: []int64{1700000000000001},
 		Caller: platforms.NewCaller(0, time.Millisecond)})
 	refused, err := c.Report(context.Background(), []crm.WriteBack{
 		{EventID: 1, ExternalID: "7301", State: crm.WriteBackWon, Code: "196", Value: 1200000},

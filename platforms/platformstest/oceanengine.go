@@ -45,8 +45,9 @@ type OceanCallback struct {
 // OceanEngine is a fake of the 飞鱼 clue API.
 type OceanEngine struct {
 	*httptest.Server
-	Token      string
 	Advertiser int64
+	// Tokens drives the OAuth state: token expiry and the refresh call.
+	Tokens TokenControl
 
 	mu        sync.Mutex
 	clues     []OceanClue
@@ -62,8 +63,9 @@ var gmt8 = time.FixedZone("GMT+8", 8*60*60)
 
 // NewOceanEngine starts the fake; close it with Close.
 func NewOceanEngine(token string, advertiser int64) *OceanEngine {
-	f := &OceanEngine{Token: token, Advertiser: advertiser}
+	f := &OceanEngine{Advertiser: advertiser, Tokens: TokenControl{newTokenBook(token)}}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /open_api/oauth2/refresh_token/", f.refreshToken)
 	mux.HandleFunc("GET /open_api/2/tools/clue/get/", f.list)
 	mux.HandleFunc("POST /open_api/2/tools/clue/callback/", f.callback)
 	f.Server = httptest.NewServer(mux)
@@ -123,11 +125,38 @@ func (f *OceanEngine) gate(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 		return false
 	}
-	if r.Header.Get("Access-Token") != f.Token {
-		writeJSON(w, map[string]any{"code": 40102, "message": "access_token 无效", "request_id": "fake"})
+	// The token codes are not public (see testdata/README.md); these are the defaults Baton assumes.
+	switch f.Tokens.b.check(r.Header.Get("Access-Token")) {
+	case "expired":
+		writeJSON(w, map[string]any{"code": 40102, "message": "access_token 已过期", "request_id": "fake"})
+		return false
+	case "invalid":
+		writeJSON(w, map[string]any{"code": 40105, "message": "access_token 无效", "request_id": "fake"})
 		return false
 	}
 	return true
+}
+
+// refreshToken is POST /open_api/oauth2/refresh_token/: a JSON body of app_id, secret, refresh_token
+// (testdata/oceanengine_refresh_token_request.json), answered with the new pair
+// (testdata/oceanengine_refresh_token_response.json).
+func (f *OceanEngine) refreshToken(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		AppID        int64  `json:"app_id"`
+		Secret       string `json:"secret"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeJSON(w, map[string]any{"code": 40002, "message": "参数错误", "request_id": "fake"})
+		return
+	}
+	access, refresh, ttl, code, msg := f.Tokens.b.spend(body.AppID, body.Secret, body.RefreshToken)
+	if code != 0 {
+		writeJSON(w, map[string]any{"code": code, "message": msg, "request_id": "fake"})
+		return
+	}
+	writeJSON(w, map[string]any{"code": 0, "message": "OK", "request_id": "fake", "data": map[string]any{
+		"access_token": access, "expires_in": ttl, "refresh_token": refresh, "refresh_token_expires_in": 2592000}})
 }
 
 func (f *OceanEngine) list(w http.ResponseWriter, r *http.Request) {

@@ -35,8 +35,12 @@ type TencentStatus struct {
 // TencentAds is a fake of the Marketing API v3.0 leads calls.
 type TencentAds struct {
 	*httptest.Server
-	Token   string
 	Account int64
+	// Tokens drives the OAuth state: token expiry and the refresh call.
+	Tokens TokenControl
+	// DeepPaging, when set, is the most leads page paging reaches in one window (page × page_size): a
+	// deeper page is refused, as leads_list/get refuses pages past 5,000 leads. Tests set a small value.
+	DeepPaging int
 
 	mu      sync.Mutex
 	leads   []TencentLead
@@ -46,8 +50,9 @@ type TencentAds struct {
 
 // NewTencentAds starts the fake; close it with Close.
 func NewTencentAds(token string, account int64) *TencentAds {
-	f := &TencentAds{Token: token, Account: account}
+	f := &TencentAds{Account: account, Tokens: TokenControl{newTokenBook(token)}}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth/token", f.token)
 	mux.HandleFunc("GET /leads_list/get", f.list)
 	mux.HandleFunc("POST /leads_status/update", f.update)
 	f.Server = httptest.NewServer(mux)
@@ -93,9 +98,12 @@ func (f *TencentAds) gate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	q := r.URL.Query()
 	ts, err := strconv.ParseInt(q.Get("timestamp"), 10, 64)
+	state := f.Tokens.b.check(q.Get("access_token"))
 	switch {
-	case q.Get("access_token") != f.Token:
-		writeJSON(w, map[string]any{"code": 11000, "message": "access token is invalid"})
+	case state == "expired": // documented codes: https://developers.e.qq.com/v3.0/docs/errors
+		writeJSON(w, map[string]any{"code": 11000, "message": "Access token is expired."})
+	case state == "invalid":
+		writeJSON(w, map[string]any{"code": 11002, "message": "Access token is invalid."})
 	case err != nil || time.Since(time.Unix(ts, 0)).Abs() > 300*time.Second:
 		writeJSON(w, map[string]any{"code": 11001, "message": "timestamp is invalid"})
 	case q.Get("nonce") == "" || len(q.Get("nonce")) > 32:
@@ -125,6 +133,10 @@ func (f *TencentAds) list(w http.ResponseWriter, r *http.Request) {
 	size, _ := strconv.Atoi(q.Get("page_size"))
 	if page < 1 || page > 1000 || size < 1 || size > 200 {
 		writeJSON(w, map[string]any{"code": 10001, "message": "page or page_size out of range"})
+		return
+	}
+	if f.DeepPaging > 0 && page*size > f.DeepPaging {
+		writeJSON(w, map[string]any{"code": 10001, "message": "page * page_size exceeds the paging limit"})
 		return
 	}
 	f.mu.Lock()
@@ -175,4 +187,30 @@ func (f *TencentAds) update(w http.ResponseWriter, r *http.Request) {
 	f.updates = append(f.updates, body.List)
 	f.mu.Unlock()
 	writeJSON(w, map[string]any{"code": 0, "message": "", "message_cn": "", "data": map[string]any{"fail_leads_list": fails}})
+}
+
+// token is GET /oauth/token with grant_type=refresh_token (https://developers.e.qq.com/v3.0/docs/api/oauth/token,
+// testdata/tencentads_oauth_token_response.json): no global parameters; the answer carries the new access
+// token and the lifetimes, and the refresh token stays the same.
+func (f *TencentAds) token(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	id, _ := strconv.ParseInt(q.Get("client_id"), 10, 64)
+	if q.Get("grant_type") != "refresh_token" {
+		writeJSON(w, map[string]any{"code": 11004, "message": "grant_type is invalid"})
+		return
+	}
+	b := f.Tokens.b
+	b.mu.Lock()
+	keep := b.refresh
+	b.mu.Unlock()
+	access, _, ttl, code, msg := b.spend(id, q.Get("client_secret"), q.Get("refresh_token"))
+	if code != 0 {
+		writeJSON(w, map[string]any{"code": code, "message": msg, "message_cn": msg})
+		return
+	}
+	b.mu.Lock()
+	b.refresh = keep
+	b.mu.Unlock()
+	writeJSON(w, map[string]any{"code": 0, "message": "", "message_cn": "", "data": map[string]any{
+		"access_token": access, "access_token_expires_in": ttl, "refresh_token_expires_in": 2592000}})
 }

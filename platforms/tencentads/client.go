@@ -13,12 +13,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/baton-crm/baton/crm"
@@ -37,8 +39,9 @@ const (
 // MaxReport is leads_conversion_status_list's documented maximum length ("数组最小长度 1，最大长度 50").
 const MaxReport = 50
 
-// maxPageSize is page_size's documented maximum; pages beyond 5,000 leads need search-after paging, so
-// a window holding more is split in two (see Fetch).
+// maxPageSize is page_size's documented maximum; deepPaging is how deep page paging reaches
+// (page × page_size ≤ 5,000 per https://developers.e.qq.com/v3.0/docs/api/leads_list/get; deeper needs
+// search-after paging), so a window holding more is split (split.go). Configurable: deep_paging.
 const (
 	maxPageSize = 200
 	deepPaging  = 5000
@@ -65,15 +68,26 @@ var DefaultReasons = map[crm.Quality]string{
 // Config is what the client needs.
 type Config struct {
 	BaseURL    string
-	Token      func() (string, error)
+	Tokens     platforms.TokenProvider
 	AccountID  int64
 	PageSize   int // default and maximum 200
 	RetryCodes []int64
+	// TokenCodes are the codes that mean the access token expired or is invalid: the call is repeated once
+	// with a refreshed token. Default DefaultTokenCodes.
+	TokenCodes []int64
+	// DeepPaging is how many leads page paging reaches in one window (page × page_size); a window holding
+	// more is split. Default 5,000.
+	DeepPaging int
 	Caller     *platforms.Caller
 }
 
 // Client implements crm.LeadPlatform for 腾讯广告.
-type Client struct{ cfg Config }
+type Client struct {
+	cfg Config
+
+	mu    sync.Mutex
+	plans map[[2]int64][]span // split windows by [from, to) in Unix nanoseconds
+}
 
 var _ crm.LeadPlatform = (*Client)(nil)
 
@@ -88,6 +102,12 @@ func New(cfg Config) *Client {
 	}
 	if cfg.Caller == nil {
 		cfg.Caller = platforms.NewCaller(0, 0)
+	}
+	if cfg.TokenCodes == nil {
+		cfg.TokenCodes = DefaultTokenCodes
+	}
+	if cfg.DeepPaging <= 0 {
+		cfg.DeepPaging = deepPaging
 	}
 	return &Client{cfg: cfg}
 }
@@ -165,20 +185,32 @@ type timeRange struct {
 
 // Fetch returns one page of the leads stored in [from, to). Leads are listed by their storage time
 // (TIME_TYPE_CREATED_TIME, 线索入库时间), which only grows, so an incremental window misses none submitted
-// earlier and stored late.
+// earlier and stored late. A window holding more leads than page paging reaches (DeepPaging) is split
+// into shorter windows (split.go); its pages are then numbered across them.
 func (c *Client) Fetch(ctx context.Context, from, to time.Time, page int) (*crm.PulledPage, error) {
+	if spans := c.cachedPlan(from, to); spans != nil && page > 1 {
+		return c.fetchPlanned(ctx, spans, page)
+	}
 	d, err := c.list(ctx, from, to, page)
 	if err != nil {
 		return nil, err
 	}
-	out := &crm.PulledPage{Pages: d.PageInfo.TotalPage, Total: d.PageInfo.TotalNumber}
-	if out.Total > deepPaging && page == 1 {
-		return nil, fmt.Errorf("%d leads in one window: more than page paging reaches (%d); backfill a shorter span", out.Total, deepPaging)
+	if page == 1 && d.PageInfo.TotalNumber > c.cfg.DeepPaging {
+		spans, err := c.plan(ctx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		return c.fetchPlanned(ctx, spans, page)
 	}
+	return toPage(d), nil
+}
+
+func toPage(d *listData) *crm.PulledPage {
+	out := &crm.PulledPage{Pages: d.PageInfo.TotalPage, Total: d.PageInfo.TotalNumber}
 	for _, l := range d.LeadsInfo {
 		out.Leads = append(out.Leads, Map(l))
 	}
-	return out, nil
+	return out
 }
 
 func (c *Client) list(ctx context.Context, from, to time.Time, page int) (*listData, error) {
@@ -188,10 +220,7 @@ func (c *Client) list(ctx context.Context, from, to time.Time, page int) (*listD
 	q.Set("time_range", string(tr))
 	q.Set("page", strconv.Itoa(page))
 	q.Set("page_size", strconv.Itoa(c.cfg.PageSize))
-	var env envelope[listData]
-	err := c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		return c.request(ctx, http.MethodGet, PathLeadsList, q, nil)
-	}, &env)
+	env, err := call[listData](ctx, c, http.MethodGet, PathLeadsList, q, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -201,15 +230,37 @@ func (c *Client) list(ctx context.Context, from, to time.Time, page int) (*listD
 	return &env.Data, nil
 }
 
+// call sends one API call. When the platform answers that the access token expired or is invalid (11000,
+// 11002), the token is refreshed and the call repeated once.
+func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any) (*envelope[T], error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.cfg.Tokens.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var env envelope[T]
+		err = c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+			return c.request(ctx, tok, method, path, q, body)
+		}, &env)
+		if err != nil {
+			return nil, err
+		}
+		if attempt == 0 && slices.Contains(c.cfg.TokenCodes, env.Code) {
+			if _, err := c.cfg.Tokens.Refresh(ctx, tok); err != nil {
+				return nil, errors.Join(c.apiError(env.Code, env.Message), err)
+			}
+			continue
+		}
+		return &env, nil
+	}
+}
+
 // request adds the global parameters every call carries: access_token, timestamp (seconds) and a nonce
 // of at most 32 characters.
-func (c *Client) request(ctx context.Context, method, path string, q url.Values, body any) (*http.Request, error) {
-	tok, err := c.cfg.Token()
-	if err != nil {
-		return nil, err
-	}
-	if q == nil {
-		q = url.Values{}
+func (c *Client) request(ctx context.Context, tok, method, path string, q0 url.Values, body any) (*http.Request, error) {
+	q := url.Values{}
+	for k, v := range q0 {
+		q[k] = v
 	}
 	q.Set("access_token", tok)
 	q.Set("timestamp", strconv.FormatInt(time.Now().Unix(), 10))
@@ -300,10 +351,7 @@ func (c *Client) Report(ctx context.Context, items []crm.WriteBack) ([]crm.Write
 	if len(sent) == 0 {
 		return refused, nil
 	}
-	var env envelope[statusData]
-	err := c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		return c.request(ctx, http.MethodPost, PathLeadsStatus, nil, body)
-	}, &env)
+	env, err := call[statusData](ctx, c, http.MethodPost, PathLeadsStatus, nil, body)
 	if err != nil {
 		return refused, err
 	}

@@ -26,7 +26,7 @@ func TestFetchMapsDocumentedSample(t *testing.T) {
 		w.Write(sample)
 	}))
 	defer srv.Close()
-	c := New(Config{BaseURL: srv.URL, Token: platforms.Token("tok", ""), AccountID: 25610})
+	c := New(Config{BaseURL: srv.URL, Tokens: platforms.StaticToken(platforms.Token("tok", "")), AccountID: 25610})
 	from := time.Date(2026, 11, 3, 10, 0, 0, 0, platforms.ChinaTime)
 	pg, err := c.Fetch(context.Background(), from, from.Add(time.Hour), 1)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestReportBatchesAndReadsFailures(t *testing.T) {
 	defer f.Close()
 	f.Add(platformstest.TencentLead{AccountID: 25610, LeadsID: 1, LeadsCreateTime: "2026-11-03 10:00:00"})
 	f.FailNext(1)
-	c := New(Config{BaseURL: f.URL, Token: platforms.Token("tok", ""), AccountID: 25610, Caller: platforms.NewCaller(0, time.Millisecond)})
+	c := New(Config{BaseURL: f.URL, Tokens: platforms.StaticToken(platforms.Token("tok", "")), AccountID: 25610, Caller: platforms.NewCaller(0, time.Millisecond)})
 	if c.MaxReport() != 50 {
 		t.Errorf("MaxReport = %d, want the documented 50", c.MaxReport())
 	}

@@ -22,7 +22,7 @@ func TestParseSettingsErrors(t *testing.T) {
 			"baton.yaml: only one YAML document is allowed (found a second ---)"},
 		{"not a mapping", "- a\n", nil, "baton.yaml:1: expected a mapping, got a list"},
 		{"unknown top key", "timezon: UTC\n", nil,
-			"baton.yaml:1: timezon: unknown key (expected one of: timezone, business_hours, sources, pools, routing, ops_channels, digest, feedback_summary, language)"},
+			"baton.yaml:1: timezon: unknown key (expected one of: timezone, business_hours, sources, pools, routing, ops_channels, digest, feedback_summary, language, tasks, base, fields, grading, assist)"},
 		{"duplicate key", "timezone: UTC\ntimezone: UTC\n", nil, "baton.yaml:2: timezone: duplicate key"},
 		{"alias", "ops_channels: &c [oc_a]\ndigest: {to: *c}\n", nil, "baton.yaml:2: digest.to: aliases (*name) are not supported"},
 		{"wrong kind", "sources: {key: a}\n", nil, "baton.yaml:1: sources: expected a list, got a mapping"},
@@ -59,7 +59,7 @@ func TestParseSettingsErrors(t *testing.T) {
 				"baton.yaml:4: sources[2].rate_limit: \"fast\" is not a number\n" +
 				"baton.yaml:5: sources[3]: give a token (bearer) or a secret (HMAC signature), or both\n" +
 				"baton.yaml:6: sources[4].key: required\n" +
-				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit, fields, dedupe_window, max_skew, kind, credentials_env, base_url, pull_every, overlap, first_window, repull_after, late_fields, rate, retry_backoff, retry_codes, page_size, write_back, states, reasons)"},
+				"baton.yaml:7: sources[5].tokn: unknown key (expected one of: key, token, secret, rate_limit, fields, dedupe_window, max_skew, kind, credentials_env, base_url, pull_every, overlap, first_window, repull_after, late_fields, rate, retry_backoff, retry_codes, page_size, write_back, states, reasons, token_url, token_codes, refresh_before, deep_paging)"},
 
 		// pools.
 		{"pool required fields", "pools:\n  - mode: auction\n", nil,
@@ -93,7 +93,7 @@ func TestParseSettingsErrors(t *testing.T) {
 				"baton.yaml:11: pools[0].sla.unclaimed[4].after: required\n" +
 				"baton.yaml:12: pools[0].sla.first_contact[0].do: \"auto_assign\" is not allowed here (remind_owner, escalate, urgent)\n" +
 				"baton.yaml:12: pools[0].sla.first_contact[1].after: must be longer than 0\n" +
-				"baton.yaml:13: pools[0].sla.first_touch: unknown key (expected one of: unclaimed, first_contact)"},
+				"baton.yaml:13: pools[0].sla.first_touch: unknown key (expected one of: unclaimed, first_contact, by_grade)"},
 		{"duplicate pool", pool + "  - {key: east, name: E2, chat_id: oc_e2}\nrouting: [{pool: east}]\n", nil,
 			`baton.yaml:5: pools[1].key: "east" is used twice`},
 
@@ -102,7 +102,7 @@ func TestParseSettingsErrors(t *testing.T) {
 			"baton.yaml:7: routing[0]: the default rule (no match) must be the last rule; the rules after it can never match\n" +
 				"baton.yaml:8: routing[1].match.source: \"wbe\" is not a source key\n" +
 				"baton.yaml:8: routing[1].match.campaign: \"a[\" is not a valid pattern (*, ? and [...] as in path.Match)\n" +
-				"baton.yaml:8: routing[1].match.regoin: unknown key (expected one of: source, campaign, region, tags)\n" +
+				"baton.yaml:8: routing[1].match.regoin: unknown key (expected one of: source, campaign, region, tags, fields, grade)\n" +
 				"baton.yaml:8: routing[1].pool: \"west\" is not a pool key\n" +
 				"baton.yaml:9: routing[2]: a second default rule (no match); only one is allowed"},
 		{"routing without default", pool + "routing:\n  - {match: {region: north}, pool: east}\n", nil,

@@ -9,7 +9,8 @@ import (
 )
 
 var poolKeys = []string{"key", "name", "chat_id", "mode", "managers", "members", "weights", "limits",
-	"cooldown", "protection", "sla", "managers_can_claim", "card_refresh_after", "self_sourced"}
+	"cooldown", "protection", "sla", "managers_can_claim", "card_refresh_after", "self_sourced",
+	"members_from", "on_leave", "board_after", "board_gather"}
 
 // Actions allowed on each SLA ladder: nobody owns an unclaimed lead to remind, and a claimed lead is not
 // handed back to the pool by its first-contact ladder (the protection period does that).
@@ -18,7 +19,7 @@ var (
 	firstContactActions = []crm.SLAAction{crm.ActionRemindOwner, crm.ActionEscalate, crm.ActionUrgent}
 )
 
-func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
+func (p *parser) pools(n *yaml.Node, path string, graded bool) []crm.Pool {
 	var out []crm.Pool
 	seen := map[string]bool{}
 	for i, item := range p.items(n, path) {
@@ -64,6 +65,7 @@ func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
 		if v, ok := f["members"]; ok {
 			pool.Members = p.openIDs(v.val, v.path)
 		}
+		p.membersFrom(f, &pool) // departments.go
 		if v, ok := f["managers_can_claim"]; ok {
 			if s, ok := p.str(v.val, v.path); ok {
 				switch s {
@@ -99,16 +101,30 @@ func (p *parser) pools(n *yaml.Node, path string) []crm.Pool {
 				pool.CardRefreshAfter = d
 			}
 		}
+		if v, ok := f["board_after"]; ok {
+			if n, ok := p.count(v.val, v.path); ok {
+				if n < 1 {
+					p.errorf(v.val, v.path, "board_after must be at least 1")
+				}
+				pool.BoardAfter = n
+			}
+		}
+		if v, ok := f["board_gather"]; ok {
+			if d, ok := p.duration(v.val, v.path); ok {
+				if d <= 0 || d > 10*time.Second {
+					p.errorf(v.val, v.path, "board_gather %s must be positive and at most 10s (every new lead's card waits this long)", crm.FormatDuration(d))
+				}
+				pool.BoardGather = d
+			}
+		}
 		if v, ok := f["protection"]; ok {
 			p.protection(v.val, v.path, &pool.Protection)
 		}
 		if v, ok := f["sla"]; ok {
-			sf := p.fields(v.val, v.path, "unclaimed", "first_contact")
-			if w, ok := sf["unclaimed"]; ok {
-				pool.SLA.Unclaimed = p.ladder(w.val, w.path, unclaimedActions)
-			}
-			if w, ok := sf["first_contact"]; ok {
-				pool.SLA.FirstContact = p.ladder(w.val, w.path, firstContactActions)
+			sf := p.fields(v.val, v.path, "unclaimed", "first_contact", "by_grade")
+			pool.SLA = p.sla(sf)
+			if w, ok := sf["by_grade"]; ok {
+				pool.SLA.ByGrade = p.slaByGrade(w.val, w.path, graded)
 			}
 		}
 		out = append(out, pool)

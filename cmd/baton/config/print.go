@@ -101,17 +101,24 @@ func (p *printer) settings(s *crm.Settings) {
 		if len(r.Tags) > 0 {
 			match = append(match, fmt.Sprintf("tags: [%s]", strings.Join(r.Tags, ", ")))
 		}
+		if len(r.Grades) > 0 {
+			match = append(match, fmt.Sprintf("grade: [%s]", strings.Join(r.Grades, ", ")))
+		}
 		if len(match) == 0 {
 			p.line(2, "- {pool: %s}  # default", r.Pool)
 			continue
 		}
 		p.line(2, "- {match: {%s}, pool: %s}", strings.Join(match, ", "), r.Pool)
 	}
+	p.grading(s.Grading)
 	p.line(1, "ops_channels: [%s]", strings.Join(s.OpsChannels, ", "))
 	p.line(1, "digest: {cron: %q, to: [%s]}", s.Digest.Cron, strings.Join(s.Digest.To, ", "))
 	p.line(1, "feedback_summary: {cron: %q, to: [%s]}", s.FeedbackSummary.Cron, strings.Join(s.FeedbackSummary.To, ", "))
 	if s.Language != "" {
 		p.line(1, "language: %s", s.Language)
+	}
+	if s.Tasks.Enabled {
+		p.line(1, "tasks: {enabled: true, link: %q, check_every: %s}", s.Tasks.Link, s.Tasks.CheckEvery)
 	}
 }
 
@@ -123,6 +130,10 @@ func (p *printer) pool(pl *crm.Pool) {
 	p.line(3, "self_sourced: %s", pl.SelfSourced)
 	p.line(3, "managers: [%s]", strings.Join(pl.Managers, ", "))
 	p.line(3, "members: [%s]", strings.Join(pl.Members, ", "))
+	if len(pl.Departments) > 0 {
+		p.line(3, "members_from: {departments: [%s]}", strings.Join(pl.Departments, ", "))
+		p.line(3, "on_leave: %s", cmpOr(string(pl.OnLeave), string(crm.OnLeaveManagers)))
+	}
 	if len(pl.Weights) > 0 {
 		ids := make([]string, 0, len(pl.Weights))
 		for id := range pl.Weights {
@@ -137,12 +148,15 @@ func (p *printer) pool(pl *crm.Pool) {
 	}
 	p.line(3, "limits: {open: %d, daily_claims: %d}", pl.Limits.Open, pl.Limits.DailyClaims)
 	p.line(3, "cooldown: %s", formatDuration(pl.Cooldown))
+	p.line(3, "board_after: %d", pl.BoardsAfter())
+	p.line(3, "board_gather: %s", formatDuration(pl.BoardsGather()))
 	pr := pl.Protection
 	p.line(3, "protection: {default: %s, extend_on_activity: %s, max: %s, warn_before: %s}",
 		formatDuration(pr.Default), formatDuration(pr.ExtendOnActivity), formatDuration(pr.Max), formatDuration(pr.WarnBefore))
 	p.line(3, "sla:")
 	p.line(4, "unclaimed: [%s]", steps(pl.SLA.Unclaimed))
 	p.line(4, "first_contact: [%s]", steps(pl.SLA.FirstContact))
+	p.slaByGrade(pl.SLA.ByGrade)
 }
 
 func steps(list []crm.SLAStep) string {

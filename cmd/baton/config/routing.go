@@ -33,7 +33,7 @@ func (p *parser) routing(n *yaml.Node, at string, s *crm.Settings) []crm.Rule {
 			}
 		}
 		r.Pool = key
-		if r.Source == "" && r.Campaign == "" && r.Region == "" && len(r.Tags) == 0 {
+		if r.Source == "" && r.Campaign == "" && r.Region == "" && len(r.Tags) == 0 && len(r.Fields) == 0 && len(r.Grades) == 0 {
 			defaults++
 			switch {
 			case defaults > 1:
@@ -51,7 +51,16 @@ func (p *parser) routing(n *yaml.Node, at string, s *crm.Settings) []crm.Rule {
 }
 
 func (p *parser) match(n *yaml.Node, at string, s *crm.Settings, r *crm.Rule) {
-	f := p.fields(n, at, "source", "campaign", "region", "tags")
+	f := p.fields(n, at, "source", "campaign", "region", "tags", "fields", "grade")
+	if v, ok := f["fields"]; ok {
+		r.Fields = p.fieldMatches(v.val, v.path, s)
+	}
+	if v, ok := f["grade"]; ok {
+		r.Grades = p.grades(v.val, v.path)
+		if s.Grading == nil {
+			p.errorf(v.val, v.path, "matching a grade needs a grading: section")
+		}
+	}
 	if v, ok := f["source"]; ok {
 		if src, ok := p.str(v.val, v.path); ok {
 			if _, known := s.Source(src); !known && src != "" && src != crm.ChatSource {

@@ -107,7 +107,7 @@ func (p *parser) syntaxError(err error) error {
 func (p *parser) settings(root *yaml.Node) crm.Settings {
 	s := defaultSettings()
 	f := p.fields(root, "", "timezone", "business_hours", "sources", "pools", "routing", "ops_channels",
-		"digest", "feedback_summary", "language")
+		"digest", "feedback_summary", "language", "tasks", "base", "fields", "grading", "assist")
 	if v, ok := f["language"]; ok {
 		if lang, ok := p.str(v.val, v.path); ok {
 			if lang != "zh" && lang != "en" {
@@ -127,8 +127,11 @@ func (p *parser) settings(root *yaml.Node) crm.Settings {
 	if v, ok := f["sources"]; ok {
 		s.Sources = p.sources(v.val, v.path)
 	}
+	if v, ok := f["grading"]; ok {
+		s.Grading = p.grading(v.val, v.path) // before pools and routing, which may name grades
+	}
 	if v, ok := f["pools"]; ok {
-		s.Pools = p.pools(v.val, v.path)
+		s.Pools = p.pools(v.val, v.path, s.Grading != nil)
 	}
 	if v, ok := f["ops_channels"]; ok {
 		for i, item := range p.items(v.val, v.path) {
@@ -144,6 +147,10 @@ func (p *parser) settings(root *yaml.Node) crm.Settings {
 			}
 		}
 	}
+	if v, ok := f["fields"]; ok {
+		s.Fields = p.customFields(v.val, v.path)
+	}
+	p.checkMappedFields(root, &s)
 	routing, hasRouting := f["routing"]
 	if hasRouting {
 		s.Routing = p.routing(routing.val, routing.path, &s)
@@ -156,6 +163,15 @@ func (p *parser) settings(root *yaml.Node) crm.Settings {
 	}
 	if v, ok := f["feedback_summary"]; ok {
 		p.schedule(v.val, v.path, &s.FeedbackSummary)
+	}
+	if v, ok := f["tasks"]; ok {
+		s.Tasks = p.tasks(v.val, v.path) // tasks.go
+	}
+	if v, ok := f["base"]; ok {
+		s.Base = p.base(v.val, v.path)
+	}
+	if v, ok := f["assist"]; ok {
+		s.Assist = p.assist(v.val, v.path) // assist.go
 	}
 	return s
 }

@@ -40,7 +40,7 @@ func (p *parser) pushSource(f map[string]field, path string, src *crm.Source) {
 	if v, ok := f["fields"]; ok {
 		for _, e := range p.pairs(v.val, v.path) {
 			if !crm.ValidMappedField(e.key.Value) {
-				p.errorf(e.key, e.path, "unknown lead field (expected one of: %s, or utm.<key>)", strings.Join(crm.MappableFields, ", "))
+				p.errorf(e.key, e.path, "unknown lead field (expected one of: %s, utm.<key> or fields.<key>)", strings.Join(crm.MappableFields, ", "))
 				continue
 			}
 			path, ok := p.str(e.val, e.path)

@@ -13,7 +13,8 @@ import (
 
 // pullSourceFields are the keys a source of a pull kind may have, beyond key.
 var pullSourceFields = []string{"kind", "credentials_env", "base_url", "pull_every", "overlap", "first_window",
-	"repull_after", "late_fields", "rate", "retry_backoff", "retry_codes", "page_size", "write_back", "states", "reasons"}
+	"repull_after", "late_fields", "rate", "retry_backoff", "retry_codes", "page_size", "write_back", "states", "reasons",
+	"token_url", "token_codes", "refresh_before", "deep_paging"}
 
 // pullKinds lists the pull kinds and the credentials each reads from <credentials_env>_<SUFFIX>.
 var pullKinds = map[string]struct {
@@ -74,7 +75,8 @@ func (p *parser) pullSource(f map[string]field, item *yaml.Node, path string) *c
 		dst *time.Duration
 		min time.Duration
 	}{{"pull_every", &ps.Every, 10 * time.Second}, {"overlap", &ps.Overlap, 0}, {"first_window", &ps.FirstWindow, 0},
-		{"repull_after", &ps.RepullAfter, 0}, {"retry_backoff", &ps.RetryBackoff, time.Millisecond}} {
+		{"repull_after", &ps.RepullAfter, 0}, {"retry_backoff", &ps.RetryBackoff, time.Millisecond},
+		{"refresh_before", &ps.RefreshBefore, 0}} {
 		if v, ok := f[d.key]; ok {
 			if got, ok := p.duration(v.val, v.path); ok {
 				if got < d.min {
@@ -99,14 +101,18 @@ func (p *parser) pullSource(f map[string]field, item *yaml.Node, path string) *c
 		ps.PageSize, _ = p.count(v.val, v.path)
 	}
 	if v, ok := f["retry_codes"]; ok {
-		for i, it := range p.items(v.val, v.path) {
-			s, _ := p.str(it, index(v.path, i))
-			c, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				p.errorf(it, index(v.path, i), "%q is not a whole number", it.Value)
-				continue
-			}
-			ps.RetryCodes = append(ps.RetryCodes, c)
+		ps.RetryCodes = p.codes(v)
+	}
+	if v, ok := f["token_codes"]; ok {
+		ps.TokenCodes = append([]int64{}, p.codes(v)...)
+	}
+	if v, ok := f["deep_paging"]; ok {
+		ps.DeepPaging, _ = p.count(v.val, v.path)
+	}
+	if v, ok := f["token_url"]; ok {
+		ps.TokenURL, _ = p.str(v.val, v.path)
+		if ps.TokenURL != "" && !strings.HasPrefix(ps.TokenURL, "https://") && !strings.HasPrefix(ps.TokenURL, "http://") {
+			p.errorf(v.val, v.path, "%q is not an http(s) URL", v.val.Value)
 		}
 	}
 	if v, ok := f["write_back"]; ok {
@@ -142,12 +148,40 @@ func (p *parser) pullSource(f map[string]field, item *yaml.Node, path string) *c
 	return ps
 }
 
-// credentials reads <prefix>_TOKEN or <prefix>_TOKEN_FILE and the kind's other variables.
+// codes reads a list of whole-number platform codes.
+func (p *parser) codes(v field) []int64 {
+	var out []int64
+	for i, it := range p.items(v.val, v.path) {
+		s, _ := p.str(it, index(v.path, i))
+		c, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			p.errorf(it, index(v.path, i), "%q is not a whole number", it.Value)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// credentials reads <prefix>_TOKEN or <prefix>_TOKEN_FILE, or the OAuth app and refresh token Baton
+// refreshes the access token with (<prefix>_REFRESH_TOKEN, _APP_ID, _APP_SECRET), and the kind's other
+// variables.
 func (p *parser) credentials(ps *crm.PullSource, item *yaml.Node, path string) {
 	get := func(suffix string) string { return strings.TrimSpace(p.getenv(ps.CredentialsEnv + "_" + suffix)) }
-	ps.Credentials["token"], ps.Credentials["token_file"] = get("TOKEN"), get("TOKEN_FILE")
-	if ps.Credentials["token"] == "" && ps.Credentials["token_file"] == "" {
-		p.errorf(item, path, "set %s_TOKEN (the access token) or %s_TOKEN_FILE (a file holding it)", ps.CredentialsEnv, ps.CredentialsEnv)
+	for _, s := range []string{"TOKEN", "TOKEN_FILE", "REFRESH_TOKEN", "APP_ID", "APP_SECRET"} {
+		ps.Credentials[strings.ToLower(s)] = get(s)
+	}
+	if ps.Credentials["token"] == "" && ps.Credentials["token_file"] == "" && ps.Credentials["refresh_token"] == "" {
+		p.errorf(item, path, "set %s_REFRESH_TOKEN with _APP_ID and _APP_SECRET (Baton refreshes the access token), or %s_TOKEN (the access token) or %s_TOKEN_FILE (a file holding it)",
+			ps.CredentialsEnv, ps.CredentialsEnv, ps.CredentialsEnv)
+	}
+	if ps.Credentials["refresh_token"] != "" {
+		if ps.Credentials["app_secret"] == "" {
+			p.errorf(item, path, "set %s_APP_SECRET: refreshing the access token needs the app's secret", ps.CredentialsEnv)
+		}
+		if _, err := strconv.ParseInt(ps.Credentials["app_id"], 10, 64); err != nil {
+			p.errorf(item, path, "set %s_APP_ID to the app's numeric id: refreshing the access token needs it", ps.CredentialsEnv)
+		}
 	}
 	k := pullKinds[ps.Kind]
 	for _, s := range k.required {
@@ -179,7 +213,7 @@ func defaultPull(kind string) *crm.PullSource {
 	d := PullDefaults[kind]
 	ps := &crm.PullSource{Kind: kind, Every: time.Minute, Overlap: 10 * time.Minute, FirstWindow: time.Hour,
 		RepullAfter: d.RepullAfter, LateFields: append([]string(nil), d.LateFields...), Rate: 2,
-		RetryBackoff: time.Second, Credentials: map[string]string{},
+		RetryBackoff: time.Second, Credentials: map[string]string{}, RefreshBefore: 10 * time.Minute,
 		States: map[crm.WriteBackState]string{}, Reasons: map[crm.Quality]string{}}
 	for k, v := range d.States {
 		ps.States[k] = v
@@ -193,6 +227,6 @@ func defaultPull(kind string) *crm.PullSource {
 // printPull is the effective pull settings, credentials redacted.
 func printPull(ps *crm.PullSource) string {
 	return fmt.Sprintf("kind: %s, credentials_env: %s, token: %s, base_url: %q, pull_every: %s, overlap: %s, repull_after: %s, late_fields: [%s], rate: %g, write_back: %t, states: %v",
-		ps.Kind, ps.CredentialsEnv, secret(ps.Credentials["token"]+ps.Credentials["token_file"]), ps.BaseURL, ps.Every, ps.Overlap,
+		ps.Kind, ps.CredentialsEnv, secret(ps.Credentials["token"]+ps.Credentials["token_file"]+ps.Credentials["refresh_token"]), ps.BaseURL, ps.Every, ps.Overlap,
 		ps.RepullAfter, strings.Join(ps.LateFields, ", "), ps.Rate, ps.WriteBack, ps.States)
 }

@@ -69,9 +69,9 @@ func TestParsePushSourceErrors(t *testing.T) {
 	want := "baton.yaml:2: sources[0].kind: unknown kind \"typeform\" (expected jiandaoyun, webhook, oceanengine or tencent_ads)\n" +
 		"baton.yaml:3: sources[1].secret: required for kind jiandaoyun (the Secret from 简道云's data push settings)\n" +
 		"baton.yaml:3: sources[1].token: 简道云 signs its pushes with the secret; a token is not used\n" +
-		"baton.yaml:7: sources[2].fields.mobile: unknown lead field (expected one of: external_id, name, phone, email, company, title, region, campaign, note, tags, pool, or utm.<key>)\n" +
+		"baton.yaml:7: sources[2].fields.mobile: unknown lead field (expected one of: external_id, name, phone, email, company, title, region, campaign, note, tags, pool, utm.<key> or fields.<key>)\n" +
 		"baton.yaml:7: sources[2].fields.phone: give the path of the value in the record, like _widget_1001 or contact.mobile\n" +
-		"baton.yaml:7: sources[2].fields.utm.: unknown lead field (expected one of: external_id, name, phone, email, company, title, region, campaign, note, tags, pool, or utm.<key>)\n" +
+		"baton.yaml:7: sources[2].fields.utm.: unknown lead field (expected one of: external_id, name, phone, email, company, title, region, campaign, note, tags, pool, utm.<key> or fields.<key>)\n" +
 		"baton.yaml:8: sources[2].dedupe_window: \"soon\" is not a duration\n" +
 		"baton.yaml:9: sources[3].fields: needs a kind (jiandaoyun or webhook): only push sources map fields\n" +
 		"baton.yaml:9: sources[3].dedupe_window: needs a kind (jiandaoyun or webhook): only push sources map fields\n" +

@@ -1,0 +1,26 @@
+package assist
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRedactRestore: phones (valid or not, any spacing) and emails become placeholders, the same value
+// the same placeholder, and Restore puts them back.
+func TestRedactRestore(t *testing.T) {
+	t.Parallel()
+	text := "王磊 139 1234 5678 / 13912345678, mail wanglei@hdjm.com.cn; again 139 1234 5678; order 20261201 ok"
+	red, ph := Redact(text)
+	for _, leak := range []string{"1234", "wanglei", "hdjm"} {
+		if strings.Contains(red, leak) {
+			t.Errorf("redacted text keeps %q: %s", leak, red)
+		}
+	}
+	want := "王磊 [PHONE_1] / [PHONE_2], mail [EMAIL_1]; again [PHONE_1]; order [PHONE_3] ok"
+	if red != want {
+		t.Errorf("redacted = %q, want %q", red, want)
+	}
+	if got := ph.Restore(red); got != text {
+		t.Errorf("restored = %q, want %q", got, text)
+	}
+}
