@@ -73,10 +73,10 @@ func New(cfg Config) *Assistant {
 }
 
 // ask sends one system and one user message and decodes the JSON object answered into out. The user
-// text is redacted first; the answer's strings are restored by the caller through the returned
-// placeholders. Only the feature, the lead id and sizes are logged.
-func (a *Assistant) ask(ctx context.Context, feature string, leadID int64, system, user string, out any) (Placeholders, error) {
-	red, ph := Redact(user)
+// text is redacted first (contacts and the private values given); the answer's strings are restored by
+// the caller through the returned placeholders. Only the feature, the lead id and sizes are logged.
+func (a *Assistant) ask(ctx context.Context, feature string, leadID int64, system string, user crm.AssistText, out any) (Placeholders, error) {
+	red, ph := Redact(user.Text, user.Private)
 	system = strings.TrimSpace(system)
 	if a.cfg.Budget != nil {
 		day := a.cfg.Now().In(a.cfg.Location).Format("2006-01-02")

@@ -17,24 +17,66 @@ find the customer in it. Answer with one JSON object and nothing else:
 Use "" for anything the text does not say. Phone numbers and email addresses appear as placeholders such as
 [PHONE_1] or [EMAIL_1]: copy the placeholder exactly. Keep names in the language of the text.`
 
+// extractFieldsPrompt follows extractPrompt when the team has custom fields: the model is told each
+// field's key, labels and the values it takes.
+const extractFieldsPrompt = `
+Also add "fields": an object with the custom fields below that the text states, by key; leave out the
+others. Use a number for number and money fields (whole units: 20万 is 200000), "YYYY-MM-DD" for dates,
+true or false for yes/no fields, an option's value (or a list of them) for choices.
+%s`
+
 // extractAnswer is the shape the extract prompt asks for.
 type extractAnswer struct {
-	Name    string `json:"name"`
-	Company string `json:"company"`
-	Title   string `json:"title"`
-	Phone   string `json:"phone"`
-	Email   string `json:"email"`
+	Name    string         `json:"name"`
+	Company string         `json:"company"`
+	Title   string         `json:"title"`
+	Phone   string         `json:"phone"`
+	Email   string         `json:"email"`
+	Fields  map[string]any `json:"fields"`
 }
 
-// ExtractLead implements crm.Assistant.
-func (a *Assistant) ExtractLead(ctx context.Context, text string) (crm.LeadInput, error) {
+// ExtractLead implements crm.Assistant. The custom fields' values come back as the model wrote them;
+// crm checks each against its field before it fills the form.
+func (a *Assistant) ExtractLead(ctx context.Context, text crm.AssistText, fields []crm.FieldDef) (crm.LeadInput, error) {
 	var ans extractAnswer
-	ph, err := a.ask(ctx, crm.AssistExtract, 0, extractPrompt, text, &ans)
+	prompt := extractPrompt
+	if len(fields) > 0 {
+		prompt += fmt.Sprintf(extractFieldsPrompt, describeFields(fields))
+	}
+	ph, err := a.ask(ctx, crm.AssistExtract, 0, prompt, text, &ans)
 	if err != nil {
 		return crm.LeadInput{}, err
 	}
-	return crm.LeadInput{Name: clipLine(ph.Restore(ans.Name), 100), Company: clipLine(ph.Restore(ans.Company), 200),
-		Title: clipLine(ph.Restore(ans.Title), 100), Phone: clipLine(ph.Restore(ans.Phone), 32), Email: clipLine(ph.Restore(ans.Email), 254)}, nil
+	in := crm.LeadInput{Name: clipLine(ph.Restore(ans.Name), 100), Company: clipLine(ph.Restore(ans.Company), 200),
+		Title: clipLine(ph.Restore(ans.Title), 100), Phone: clipLine(ph.Restore(ans.Phone), 32), Email: clipLine(ph.Restore(ans.Email), 254)}
+	for k, v := range ans.Fields {
+		if s, ok := v.(string); ok {
+			v = ph.Restore(s)
+		}
+		if in.Fields == nil {
+			in.Fields = map[string]any{}
+		}
+		in.Fields[k] = v
+	}
+	return in, nil
+}
+
+// describeFields lists fields for the extract prompt, one a line: key (labels): type [options].
+func describeFields(fields []crm.FieldDef) string {
+	var b strings.Builder
+	for i := range fields {
+		d := &fields[i]
+		fmt.Fprintf(&b, "- %s (%s / %s): %s", d.Key, d.Label("zh"), d.Label("en"), d.Type)
+		if len(d.Options) > 0 {
+			vals := make([]string, len(d.Options))
+			for j, o := range d.Options {
+				vals[j] = fmt.Sprintf("%q (%s)", o.Value, o.Zh)
+			}
+			b.WriteString(", one of " + strings.Join(vals, ", "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 const summaryPrompt = `You help a salesperson keep a CRM timeline. Read their note about a customer and answer with one
@@ -54,7 +96,7 @@ type summaryAnswer struct {
 const followUpHour = 10
 
 // Summarize implements crm.Assistant.
-func (a *Assistant) Summarize(ctx context.Context, leadID int64, note string, stages []crm.Stage, now time.Time) (crm.NoteSummary, error) {
+func (a *Assistant) Summarize(ctx context.Context, leadID int64, note crm.AssistText, stages []crm.Stage, now time.Time) (crm.NoteSummary, error) {
 	names := make([]string, len(stages))
 	for i, s := range stages {
 		names[i] = `"` + string(s) + `"`
@@ -90,7 +132,7 @@ type briefAnswer struct {
 }
 
 // Brief implements crm.Assistant.
-func (a *Assistant) Brief(ctx context.Context, leadID int64, history string) (string, error) {
+func (a *Assistant) Brief(ctx context.Context, leadID int64, history crm.AssistText) (string, error) {
 	var ans briefAnswer
 	ph, err := a.ask(ctx, crm.AssistBrief, leadID, briefPrompt, history, &ans)
 	if err != nil {

@@ -42,15 +42,18 @@ func LeadProposal(p *crm.LeadProposal) []byte {
 	}
 	note := input{Tag: "input", ElementID: "lf_note", Name: "note", Placeholder: plain("备注", "Note"),
 		InputType: "multiline_text", MaxLength: 1000, DefaultValue: clip(cleanBlock(in.Note), 1000)}
-	elems = append(elems, newForm("form_lead", "lead",
+	form := []any{
 		prefill(textInput("lf_name", "name", "客户姓名", "Customer name", 100), cleanLine(in.Name)),
 		prefill(textInput("lf_phone", "phone", "手机号", "Phone", 32), in.Phone),
 		prefill(textInput("lf_email", "email", "邮箱", "Email", 254), in.Email),
 		prefill(textInput("lf_company", "company", "公司", "Company", 100), cleanLine(in.Company)),
 		prefill(textInput("lf_title", "title", "职位", "Title", 100), cleanLine(in.Title)),
 		note,
-		submitButton("lf_submit", "lead_submit", "确认录入", "Confirm", Action{Op: OpLeadForm}),
-	))
+	}
+	// The same inputs as LeadForm's, filled with what was read, so the submit reads them the same way.
+	form = append(form, fieldInputs(p.Fields, in.Fields, "lf_f", nil)...)
+	form = append(form, submitButton("lf_submit", "lead_submit", "确认录入", "Confirm", Action{Op: OpLeadForm}))
+	elems = append(elems, newForm("form_lead", "lead", form...))
 	return newCard("识别出的线索", "Proposed lead", newHeader("识别出的线索", "Proposed lead", colorBlue), elems...)
 }
 

@@ -51,11 +51,19 @@ type NoteSummary struct {
 // count every request against the daily budget (ErrAssistBudget once it is spent).
 type Assistant interface {
 	// Summarize reads a note written on lead history (one line per entry, newest last).
-	Summarize(ctx context.Context, leadID int64, note string, stages []Stage, now time.Time) (NoteSummary, error)
-	// ExtractLead reads pasted free text into lead fields.
-	ExtractLead(ctx context.Context, text string) (LeadInput, error)
+	Summarize(ctx context.Context, leadID int64, note AssistText, stages []Stage, now time.Time) (NoteSummary, error)
+	// ExtractLead reads pasted free text into lead fields and the custom fields given (never pii ones).
+	ExtractLead(ctx context.Context, text AssistText, fields []FieldDef) (LeadInput, error)
 	// Brief sums up a customer's history in one line.
-	Brief(ctx context.Context, leadID int64, history string) (string, error)
+	Brief(ctx context.Context, leadID int64, history AssistText) (string, error)
+}
+
+// AssistText is a text for the assistant with the values that must not leave Baton: the lead's pii
+// field values (fields: with pii: true), as stored and as a card shows them. The assistant replaces them,
+// and every phone number and email address, by placeholders before sending and restores them after.
+type AssistText struct {
+	Text    string
+	Private []string
 }
 
 // AssistQueue runs the assistant's work off the request path; jobs implements it.

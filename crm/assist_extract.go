@@ -132,6 +132,41 @@ func ExtractLead(text string) LeadInput {
 	return in
 }
 
+// ExtractFields reads the custom fields a pasted text states with a label, one per line ("行业：制造",
+// "Budget: 20万", "预算 : ¥200,000"): the label is a field's key or its zh/en label, and the value must be
+// one the field accepts (Normalize), else it is left for the person to fill in. Member fields are never
+// read from text: an open_id is not something people paste.
+func (s *Settings) ExtractFields(text string) map[string]any {
+	var out map[string]any
+	for _, raw := range strings.Split(strings.ReplaceAll(text, "\r", ""), "\n") {
+		l := strings.TrimSpace(chatTime.ReplaceAllString(strings.TrimSpace(raw), ""))
+		k, v, ok := strings.Cut(strings.ReplaceAll(l, "：", ":"), ":")
+		if !ok {
+			continue
+		}
+		d, ok := s.FieldByLabel(k)
+		if !ok || d.Type == FieldMember {
+			continue
+		}
+		if _, seen := out[d.Key]; seen {
+			continue
+		}
+		val := any(strings.TrimSpace(v))
+		if d.Type == FieldMultiselect {
+			val = strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",，、/;；", r) })
+		}
+		nv, err := d.Normalize(val)
+		if err != nil || nv == nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[d.Key] = nv
+	}
+	return out
+}
+
 func setIf(dst *string, v string) {
 	if *dst == "" {
 		*dst = strings.TrimSpace(v)

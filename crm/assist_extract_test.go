@@ -1,8 +1,11 @@
 package crm
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestExtractLeadPastedTexts reads texts as people paste them into /lead: WeChat and Feishu conversations,
@@ -93,5 +96,31 @@ func TestFindContactsCoversEveryNumber(t *testing.T) {
 	want := []string{"phone:138 0013 8000", "phone:12345678901234", "email:a.b@c-d.com.cn"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("spans = %q, want %q", got, want)
+	}
+}
+
+// TestExtractFields: labelled custom field values are read from pasted text by key or label, in either
+// colon, and normalised; a value the field refuses, a member field and an unlabelled mention are left.
+func TestExtractFields(t *testing.T) {
+	t.Parallel()
+	s := &Settings{Fields: []FieldDef{
+		{Key: "budget", Zh: "预算", En: "Budget", Type: FieldMoney},
+		{Key: "industry", Zh: "行业", En: "Industry", Type: FieldSelect, Options: []FieldOption{{Value: "manufacturing", Zh: "制造", En: "Manufacturing"}}},
+		{Key: "products", Zh: "产品", Type: FieldMultiselect, Options: []FieldOption{{Value: "crm", Zh: "客户管理", En: "CRM"}, {Value: "erp", Zh: "企业资源", En: "ERP"}}},
+		{Key: "head_count", Zh: "人数", Type: FieldNumber},
+		{Key: "contact", Zh: "对接人", Type: FieldMember},
+		{Key: "wechat", Zh: "微信号", Type: FieldText, PII: true},
+	}}
+	text := "王磊 10:32\n预算：¥20万\nIndustry: 制造\n产品：CRM、企业资源\n人数: 很多\n对接人：ou_abc\nwechat: hdjm_wl88\n我们行业是制造"
+	want := map[string]any{"budget": 200000.0, "industry": "manufacturing", "products": []string{"crm", "erp"}, "wechat": "hdjm_wl88"}
+	if diff := cmp.Diff(want, s.ExtractFields(text)); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	if got := s.ExtractFields("no labels here"); got != nil {
+		t.Errorf("fields of a text without labels: %v", got)
+	}
+	private := s.PrivateValues(map[string]any{"wechat": "hdjm_wl88", "budget": 200000.0})
+	if !slices.Contains(private, "hdjm_wl88") || slices.ContainsFunc(private, func(v string) bool { return strings.Contains(v, "200") }) {
+		t.Errorf("private values = %q, want the pii wechat only", private)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -12,6 +13,7 @@ import (
 // is stored: the person confirms the form (or edits it) and the form's submit enters the lead.
 type LeadProposal struct {
 	Input   LeadInput
+	Fields  []FieldDef // the custom fields the form asks for, Input.Fields filling them in
 	ByModel bool // the model read the text; false: Baton's own rules (ExtractLead)
 	// Degraded says why the model was not used although it is configured (budget spent, timeout, a bad
 	// answer); nil otherwise. Its message is shown on the card.
@@ -30,14 +32,16 @@ func (s *Service) ProposeLead(ctx context.Context, text string, model bool) (*Le
 	if text == "" {
 		return nil, Bilingual(EINVALID, "请在 /lead 后粘贴要识别的文字", "Paste the text to read after /lead")
 	}
-	p := &LeadProposal{Input: ExtractLead(text)}
+	p := &LeadProposal{Input: ExtractLead(text), Fields: s.Settings.Fields}
+	p.Input.Fields = s.Settings.ExtractFields(text)
 	if model && s.Assistant != nil && s.Settings.Assist.On(AssistExtract) {
-		got, err := s.Assistant.ExtractLead(ctx, text)
+		text := AssistText{Text: text, Private: s.Settings.PrivateValues(p.Input.Fields)}
+		got, err := s.Assistant.ExtractLead(ctx, text, s.Settings.FieldsFor(func(d *FieldDef) bool { return !d.PII && d.Type != FieldMember }))
 		if err != nil {
 			p.Degraded = s.assistFailed(ctx, "extract", 0, err)
 		} else {
 			p.ByModel = true
-			p.Input = mergeExtract(p.Input, got)
+			p.Input = mergeExtract(p.Input, got, s.Settings.Fields)
 		}
 	}
 	if err := s.dedupeProposal(ctx, p); err != nil {
@@ -46,10 +50,12 @@ func (s *Service) ProposeLead(ctx context.Context, text string, model bool) (*Le
 	return p, nil
 }
 
-// mergeExtract takes the model's fields over the rules', except contacts the model got wrong: a phone
-// or email Baton cannot normalise keeps the rules' value.
-func mergeExtract(rules, model LeadInput) LeadInput {
+// mergeExtract takes the model's fields over the rules', except values the model got wrong: a phone or
+// email Baton cannot normalise, or a custom field value its definition refuses, keeps the rules' value.
+// The model is never asked for pii fields (they are not described to it), so those stay the rules'.
+func mergeExtract(rules, model LeadInput, defs []FieldDef) LeadInput {
 	out := rules
+	out.Fields = maps.Clone(rules.Fields)
 	take := func(dst *string, v string, max int) {
 		if v = strings.TrimSpace(v); v != "" {
 			*dst = truncateRunes(v, max)
@@ -63,6 +69,18 @@ func mergeExtract(rules, model LeadInput) LeadInput {
 	}
 	if e, err := NormalizeEmail(model.Email); err == nil {
 		out.Email = e
+	}
+	for k, v := range model.Fields {
+		d := findField(defs, k)
+		if d == nil || d.PII {
+			continue
+		}
+		if nv, err := d.Normalize(v); err == nil && nv != nil {
+			if out.Fields == nil {
+				out.Fields = map[string]any{}
+			}
+			out.Fields[k] = nv
+		}
 	}
 	return out
 }
@@ -143,7 +161,7 @@ func (s *Service) SummarizeNote(ctx context.Context, leadID int64, actor string)
 	}
 	off := &AssistOffer{Feature: AssistSummary}
 	now := s.now()
-	sum, err := s.Assistant.Summarize(ctx, leadID, note, nextStages(l.Stage), now)
+	sum, err := s.Assistant.Summarize(ctx, leadID, AssistText{Text: note, Private: s.Settings.PrivateValues(l.Fields)}, nextStages(l.Stage), now)
 	if err != nil {
 		off.Degraded = s.assistFailed(ctx, AssistSummary, leadID, err)
 	} else {
@@ -205,7 +223,8 @@ func (s *Service) BriefLead(ctx context.Context, leadID int64) (*AssistOffer, er
 		return nil, fmt.Errorf("brief lead %d: %w", leadID, err)
 	}
 	off := &AssistOffer{Feature: AssistBrief}
-	brief, err := s.Assistant.Brief(ctx, leadID, historyText(BuildHistory(tl, touches), s.Settings.Location))
+	history := AssistText{Text: historyText(BuildHistory(tl, touches), s.Settings.Location), Private: s.Settings.PrivateValues(l.Fields)}
+	brief, err := s.Assistant.Brief(ctx, leadID, history)
 	if err != nil {
 		off.Degraded = s.assistFailed(ctx, AssistBrief, leadID, err)
 	} else {

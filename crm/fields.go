@@ -460,6 +460,39 @@ func (s *Settings) ShownFields(l *Lead, cardOnly bool) []FieldValue {
 	return out
 }
 
+// FieldsFor returns the configured fields keep accepts.
+func (s *Settings) FieldsFor(keep func(*FieldDef) bool) []FieldDef {
+	var out []FieldDef
+	for i := range s.Fields {
+		if keep(&s.Fields[i]) {
+			out = append(out, s.Fields[i])
+		}
+	}
+	return out
+}
+
+// PrivateValues are the pii field values among fields (a lead's or a proposal's), as stored and as each
+// language's card shows them: what the assistant must never send (AssistText).
+func (s *Settings) PrivateValues(fields map[string]any) []string {
+	var out []string
+	for i := range s.Fields {
+		d := &s.Fields[i]
+		v, ok := fields[d.Key]
+		if !d.PII || !ok || v == nil {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case float64:
+			out = append(out, strconv.FormatFloat(x, 'f', -1, 64))
+		}
+		out = append(out, fieldStrings(v)...)
+		out = append(out, d.Format(v, "zh"), d.Format(v, "en"))
+	}
+	return out
+}
+
 // FieldValue is one custom field value with its definition.
 type FieldValue struct {
 	Def   *FieldDef

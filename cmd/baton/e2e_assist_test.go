@@ -55,6 +55,11 @@ func newFakeLLM(t *testing.T) *fakeLLM {
 			if !strings.Contains(user, "[PHONE_1]") {
 				answer = `{"name":"王磊","company":"","title":"","phone":"","email":""}`
 			}
+			// With custom fields described, it fills the one it was told about, and one it was not (which
+			// Baton must drop: pii fields are never asked for).
+			if strings.Contains(system, "- head_count (人数 / Head count): number") {
+				answer = strings.TrimSuffix(answer, "}") + `,"fields":{"head_count":"120","wechat":"made-up"}}`
+			}
 		case strings.HasPrefix(system, "You help a salesperson"):
 			day, _ := time.Parse("2006-01-02", todayInPrompt.FindStringSubmatch(system)[1])
 			stage := stageInPrompt.FindStringSubmatch(system)[1]
@@ -187,6 +192,72 @@ func TestAssistFeaturesAgainstFakeServer(t *testing.T) {
 	}
 	if logs := b.logs.String(); strings.Contains(logs, "wanglei@hdjm.com.cn") || strings.Contains(logs, "13912345678") {
 		t.Errorf("a contact reached the logs")
+	}
+}
+
+// assistFields are custom fields for the assistant tests: a pii WeChat id, a select and a number.
+const assistFields = `fields:
+  - {key: wechat, label: {zh: 微信号, en: WeChat ID}, type: text, pii: true, card: true}
+  - {key: industry, label: {zh: 行业, en: Industry}, type: select, options: [{value: manufacturing, zh: 制造, en: Manufacturing}, {value: retail, zh: 零售, en: Retail}]}
+  - {key: head_count, label: {zh: 人数, en: Head count}, type: number}
+`
+
+// TestAssistKeepsPIIFieldsFromTheModel: a pii field's value never reaches the model, whether it is in
+// pasted text (read by Baton's rules first, then replaced), in a note or in the history a brief is made
+// of; the proposal's form carries the custom fields the rules and the model read, and submitting it
+// stores them.
+func TestAssistKeepsPIIFieldsFromTheModel(t *testing.T) {
+	f := newFakeLLM(t)
+	b := startBaton(t, e2eOptions{config: assistConfig(f, "") + assistFields, env: map[string]string{"BATON_ASSIST_KEY": "sk-test"}})
+	rep := repID(1)
+	const wechat = "hdjm_wl88"
+
+	b.sayDM(rep, "/lead 王磊 10:32\n你好，我是华东精密机械有限公司的王磊\n微信号：hdjm_wl88\n行业：制造\n电话 139 1234 5678")
+	reply := b.waitDMs(rep, 1)[0]
+	card := b.waitCard(reply.ID, "Read by the assistant")
+	for _, want := range []string{`"default_value":"hdjm_wl88"`, `"initial_option":"manufacturing"`, `"default_value":"120"`} {
+		if !strings.Contains(card, want) {
+			t.Errorf("proposal form lacks %s: %s", want, tail(card, 2500))
+		}
+	}
+	if strings.Contains(card, "made-up") {
+		t.Errorf("the model's value for a pii field reached the form")
+	}
+	r := b.click(reply.ID, "lead_submit", rep, larktest.FormValue(map[string]any{"name": "王磊", "phone": "+8613912345678",
+		"f_wechat": wechat, "f_industry": "manufacturing", "f_head_count": "120"}))
+	if !strings.Contains(toastText(r), "Lead #1 created") {
+		t.Fatalf("confirm: %s", toastText(r))
+	}
+	fields, _ := b.lead(1)["fields"].(map[string]any)
+	if fields["wechat"] != wechat || fields["industry"] != "manufacturing" || fields["head_count"] != 120.0 {
+		t.Errorf("stored fields = %v", fields)
+	}
+
+	owner := b.waitDMWith(rep, "work_submit")
+	if r := b.click(owner.ID, "work_submit", rep, larktest.FormValue(map[string]any{"note": "加了微信 hdjm_wl88，客户要企业版报价，下周三再联系"})); r.Toast == nil || r.Toast.Type != "success" {
+		t.Fatalf("save note: %s", toastText(r))
+	}
+	b.waitDMWith(rep, "Assistant summary")
+	if code, _ := b.post("/api/v1/leads", map[string]string{"Authorization": "Bearer " + webToken},
+		map[string]any{"name": "王磊", "phone": "13912345678", "note": "又来问价格"}); code != http.StatusCreated {
+		t.Fatalf("returning lead: %d", code)
+	}
+	b.waitDMWith(rep, "Returning customer ·")
+
+	got := f.received()
+	if len(got) < 3 {
+		t.Fatalf("the model got %d requests, want extract, summary and brief", len(got))
+	}
+	for i, body := range got {
+		if strings.Contains(body, wechat) {
+			t.Errorf("request %d sent the pii field's value to the model: %s", i, body)
+		}
+		if !strings.Contains(body, "[PRIVATE_1]") {
+			t.Errorf("request %d has no placeholder for the pii value: %s", i, body)
+		}
+	}
+	if !strings.Contains(got[0], "- industry (行业 / Industry): select") || strings.Contains(got[0], "- wechat") {
+		t.Errorf("the extract prompt should describe industry and not the pii wechat field: %s", got[0])
 	}
 }
 
