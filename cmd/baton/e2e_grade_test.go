@@ -14,8 +14,8 @@ import (
 
 const jdyToken = "tok-jdy-leads-0123456789"
 
-// gradeConfig grades by source, campaign and tags (and by a custom field no lead of the API carries yet),
-// routes A leads to their own pool and gives C leads in east a faster unclaimed ladder.
+// gradeConfig grades by source, campaign, tags and a custom field (which the leads of TestGradesEndToEnd
+// do not carry; TestFieldGrade's do), routes A leads to their own pool and gives C leads in east a faster unclaimed ladder.
 const gradeConfig = `timezone: Asia/Shanghai
 sources:
   - {key: web-form, token: "` + webToken + `"}
@@ -43,6 +43,8 @@ grading:
     - {when: "campaign startsWith '双11'", points: 20, reason: {zh: 双11活动, en: Singles' Day}}
     - {when: "'决策人' in tags", points: 20, reason: {zh: 决策人, en: Decision maker}}
   thresholds: {A: 60, B: 40, C: 20}
+fields:
+  - {key: budget, label: {zh: 预算, en: Budget}, type: money, card: true}
 ops_channels: [` + opsChat + `]
 digest: {cron: "0 9 * * MON", to: [ops_channels]}
 `
@@ -136,6 +138,38 @@ func TestGradesEndToEnd(t *testing.T) {
 		if !strings.Contains(digest.Content, want) {
 			t.Errorf("digest lacks %q:\n%s", want, digest.Content)
 		}
+	}
+}
+
+// TestFieldGrade: a custom field sent through the API grades the lead (as people write amounts: ¥20万),
+// the grade routes it, and the pool card names the field's rule among the reasons; the same lead with a
+// smaller budget is graded lower and stays in east. The dry run of such a lead shows the field's rule.
+func TestFieldGrade(t *testing.T) {
+	b := startBaton(t, e2eOptions{config: gradeConfig})
+	big := b.postLead(map[string]any{"name": "甲", "phone": "13800138001", "campaign": "双11", "tags": []string{"决策人"},
+		"fields": map[string]any{"budget": "¥20万"}})
+	small := b.postLead(map[string]any{"name": "乙", "phone": "13800138002", "campaign": "双11", "tags": []string{"决策人"},
+		"fields": map[string]any{"budget": 50000}})
+	cards := b.waitCards(salesChat, 2)
+	d := b.lead(big)
+	if g, _ := d["grade"].(map[string]any); d["pool"] != "vip" || g["letter"] != "A" || g["points"] != 70.0 {
+		t.Errorf("budget 20万: pool %v, grade %v", d["pool"], d["grade"])
+	}
+	if c := withText(cards, "甲"); len(c) != 1 || !strings.Contains(c[0].Content, "评级 A · 预算≥10万 +30 · 双11活动 +20 · 决策人 +20") {
+		t.Errorf("A card without the field's reason: %v", c)
+	}
+	d = b.lead(small)
+	if g, _ := d["grade"].(map[string]any); d["pool"] != "east" || g["letter"] != "B" || g["points"] != 40.0 {
+		t.Errorf("budget 5万: pool %v, grade %v", d["pool"], d["grade"])
+	}
+	file := filepath.Join(t.TempDir(), "lead.json")
+	os.WriteFile(file, []byte(`{"name":"x","phone":"13800138000","fields":{"budget":"30万"}}`), 0o600)
+	var out, errOut syncBuffer
+	if code := run(t.Context(), []string{"route", "--dry-run", file}, b.getenv, &out, &errOut, nil); code != 0 {
+		t.Fatalf("route exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "+30 fields.budget >= 100000: 预算≥10万 / Budget ≥ 100k") {
+		t.Errorf("dry run lacks the field's rule:\n%s", out.String())
 	}
 }
 

@@ -26,8 +26,9 @@ func (p *parser) grading(n *yaml.Node, at string) *crm.Grading {
 	}
 	if ok {
 		for i, item := range p.items(rules.val, rules.path) {
-			if r, ok := p.gradeRule(item, index(rules.path, i)); ok {
+			if r, when, ok := p.gradeRule(item, index(rules.path, i)); ok {
 				g.Rules = append(g.Rules, r)
+				p.gradeWhen = append(p.gradeWhen, gradeWhen{when, join(index(rules.path, i), "when")})
 			}
 		}
 	}
@@ -37,11 +38,11 @@ func (p *parser) grading(n *yaml.Node, at string) *crm.Grading {
 	return g
 }
 
-func (p *parser) gradeRule(n *yaml.Node, at string) (crm.GradeRule, bool) {
+func (p *parser) gradeRule(n *yaml.Node, at string) (crm.GradeRule, *yaml.Node, bool) {
 	f := p.fields(n, at, "when", "points", "reason")
 	if f == nil {
 		p.errorf(n, at, "empty rule; give when, points and reason")
-		return crm.GradeRule{}, false
+		return crm.GradeRule{}, nil, false
 	}
 	when, whenNode := p.required(f, "when", n, at)
 	pointsText, pointsNode := p.required(f, "points", n, at)
@@ -58,7 +59,7 @@ func (p *parser) gradeRule(n *yaml.Node, at string) (crm.GradeRule, bool) {
 		p.errorf(pointsNode, join(at, "points"), "%q is not a whole number", pointsNode.Value)
 	}
 	if whenNode == nil || when == "" {
-		return crm.GradeRule{}, false
+		return crm.GradeRule{}, nil, false
 	}
 	r, err := crm.NewGradeRule(when, points, zh, en)
 	if err != nil {
@@ -66,9 +67,25 @@ func (p *parser) gradeRule(n *yaml.Node, at string) (crm.GradeRule, bool) {
 		// next to the YAML line.
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		p.errorf(whenNode, join(at, "when"), "%s (names: fields.KEY, source, campaign, region, tags)", msg)
-		return crm.GradeRule{}, false
+		return crm.GradeRule{}, nil, false
 	}
-	return r, true
+	return r, whenNode, true
+}
+
+// checkGradedFields refuses a grading rule that reads fields.KEY for a key fields: does not configure: a
+// typo (fields.budgte) or a removed field would never fire, and the grade would quietly stop meaning
+// what the team thinks.
+func (p *parser) checkGradedFields(s *crm.Settings) {
+	if s.Grading == nil {
+		return
+	}
+	for i, r := range s.Grading.Rules {
+		for _, key := range r.FieldKeys {
+			if _, ok := s.Field(key); !ok && i < len(p.gradeWhen) {
+				p.errorf(p.gradeWhen[i].node, p.gradeWhen[i].path, "fields.%s is not a field key (fields:)", key)
+			}
+		}
+	}
 }
 
 func (p *parser) thresholds(n *yaml.Node, at string, t *crm.GradeThresholds) {

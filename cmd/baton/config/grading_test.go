@@ -25,6 +25,8 @@ grading:
       points: -5
       reason: {zh: 贵宾, en: VIP}
   thresholds: {A: 50, B: 25, C: 10}
+fields:
+  - {key: budget, label: {zh: 预算, en: Budget}, type: money}
 `
 
 func TestParseGrading(t *testing.T) {
@@ -80,6 +82,10 @@ func TestParseGradingErrors(t *testing.T) {
 			"baton.yaml:3: grading.rules[0].points: \"ten\" is not a whole number\n" +
 				"baton.yaml:3: grading.rules[0].reason.en: required\n" +
 				"baton.yaml:4: grading.thresholds: thresholds must fall from A to C (A > B > C), got A 10, B 20, C 20"},
+		{"unknown field", "grading:\n  rules:\n    - {when: \"source == 'x'\", points: 5, reason: {zh: 表单, en: Form}}\n" +
+			"    - {when: \"fields.budgte > 1 || fields.budget > 2\", points: 10, reason: {zh: 预算, en: Budget}}\n" +
+			"fields:\n  - {key: budget, label: {zh: 预算, en: Budget}, type: money}\n",
+			"baton.yaml:4: grading.rules[1].when: fields.budgte is not a field key (fields:)"},
 		{"no rules", "grading: {thresholds: {A: 3, B: 2, C: 1}}\n",
 			"baton.yaml:1: grading.rules: list at least one rule ({when: EXPRESSION, points: N, reason: {zh: …, en: …}})"},
 		{"grades without grading", pool + "    sla: {by_grade: {A: {unclaimed: []}}}\nrouting:\n  - {match: {grade: [A, E]}, pool: east}\n  - {pool: east}\n",

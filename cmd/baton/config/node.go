@@ -17,6 +17,15 @@ type parser struct {
 	file   string
 	getenv func(string) string
 	errs   []located
+	// gradeWhen are the grading rules' when: nodes, in the order of Grading.Rules, for checks that need
+	// the fields: section, which is read later.
+	gradeWhen []gradeWhen
+}
+
+// gradeWhen is a grading rule's when: node and path.
+type gradeWhen struct {
+	node *yaml.Node
+	path string
 }
 
 // located keeps the column of a problem, used only to order problems on the same line.

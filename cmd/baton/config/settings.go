@@ -151,6 +151,7 @@ func (p *parser) settings(root *yaml.Node) crm.Settings {
 		s.Fields = p.customFields(v.val, v.path)
 	}
 	p.checkMappedFields(root, &s)
+	p.checkGradedFields(&s)
 	routing, hasRouting := f["routing"]
 	if hasRouting {
 		s.Routing = p.routing(routing.val, routing.path, &s)
