@@ -14,7 +14,7 @@ import (
 type LeadProposal struct {
 	Input   LeadInput
 	Fields  []FieldDef // the custom fields the form asks for, Input.Fields filling them in
-	ByModel bool // the model read the text; false: Baton's own rules (ExtractLead)
+	ByModel bool       // the model read the text; false: Baton's own rules (ExtractLead)
 	// Degraded says why the model was not used although it is configured (budget spent, timeout, a bad
 	// answer); nil otherwise. Its message is shown on the card.
 	Degraded error
