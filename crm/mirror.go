@@ -69,11 +69,15 @@ type MirrorOptions struct {
 	// Link is the URL that opens the lead's card; "{id}" is replaced by the lead number and "{chat_id}" by
 	// the pool chat.
 	Link string
+	// Fields are the configured custom fields, one column each after Baton's own (FieldColumn); Location
+	// is where a date field's day starts.
+	Fields   []FieldDef
+	Location *time.Location
 }
 
-// BaseFields is the mirror table's schema, primary column first. Custom fields and grades extend it here
-// (one entry per crm.FieldDef, typed by its FieldType) and in MirrorRecord.
-func BaseFields(lang string) []BaseField {
+// BaseFields is the mirror table's schema, primary column first, then one column per custom field
+// (fieldColumn).
+func BaseFields(lang string, custom []FieldDef) []BaseField {
 	stages := make([]string, 0, len(Stages))
 	for _, s := range Stages {
 		stages = append(stages, StageName(s, lang))
@@ -82,7 +86,7 @@ func BaseFields(lang string) []BaseField {
 	for _, q := range Qualities {
 		qualities = append(qualities, string(q))
 	}
-	return []BaseField{
+	out := []BaseField{
 		{Name: ColNumber, Type: BaseNumber},
 		{Name: ColName, Type: BaseText},
 		{Name: ColCompany, Type: BaseText},
@@ -102,6 +106,112 @@ func BaseFields(lang string) []BaseField {
 		{Name: ColLink, Type: BaseURL},
 		{Name: ColOpsNote, Type: BaseText, Ops: true},
 	}
+	for i := range custom {
+		out = append(out, fieldColumn(&custom[i], lang))
+	}
+	return out
+}
+
+// fieldColumn is a custom field's column: named by its label (with its key when the label is one of
+// Baton's own columns), typed by its field type. A pii field is a text column holding the masked value
+// (the whole value with base.full_contact), like the phone column. Base has a checkbox type, but a yes/no
+// field is a 是/否 select here, so an empty cell still means "not set" rather than "no".
+func fieldColumn(d *FieldDef, lang string) BaseField {
+	f := BaseField{Name: d.Label(lang), Type: BaseText}
+	if slices.Contains(builtinColumns, f.Name) {
+		f.Name += "（" + d.Key + "）"
+	}
+	if d.PII {
+		return f
+	}
+	switch d.Type {
+	case FieldNumber, FieldMoney:
+		f.Type = BaseNumber
+	case FieldDate:
+		f.Type = BaseDate
+	case FieldSelect, FieldMultiselect:
+		f.Type = BaseSelect
+		if d.Type == FieldMultiselect {
+			f.Type = BaseMultiSelect
+		}
+		for _, o := range d.Options {
+			f.Options = append(f.Options, d.optionLabel(o.Value, lang))
+		}
+	case FieldBool:
+		f.Type, f.Options = BaseSelect, []string{yesNo(true, lang), yesNo(false, lang)}
+	case FieldMember:
+		f.Type = BaseUser
+	}
+	return f
+}
+
+var builtinColumns = []string{ColNumber, ColName, ColCompany, ColPhone, ColSource, ColCampaign, ColPool, ColOwner,
+	ColStage, ColGrade, ColTags, ColQuality, ColCreated, ColClaimed, ColFirstContact, ColAmount, ColLink, ColOpsNote}
+
+func yesNo(b bool, lang string) string {
+	switch {
+	case lang == "en" && b:
+		return "Yes"
+	case lang == "en":
+		return "No"
+	case b:
+		return "是"
+	}
+	return "否"
+}
+
+// fieldCell is a custom field's value in its column's write format; nil (an empty cell) when unset, so a
+// cleared value leaves Base too.
+func fieldCell(d *FieldDef, v any, o MirrorOptions) any {
+	if v == nil {
+		switch {
+		case d.PII:
+			return nil
+		case d.Type == FieldMultiselect:
+			return []string{}
+		case d.Type == FieldMember:
+			return []map[string]string{}
+		}
+		return nil
+	}
+	if d.PII {
+		if o.FullContact {
+			return d.Format(v, o.Lang)
+		}
+		return d.MaskField(v)
+	}
+	switch d.Type {
+	case FieldNumber, FieldMoney:
+		f, _ := v.(float64)
+		return f
+	case FieldDate:
+		loc := o.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		s, _ := v.(string)
+		t, err := time.ParseInLocation("2006-01-02", s, loc)
+		if err != nil {
+			return nil
+		}
+		return float64(t.UnixMilli())
+	case FieldSelect:
+		s, _ := v.(string)
+		return d.optionLabel(s, o.Lang)
+	case FieldMultiselect:
+		out := []string{}
+		for _, s := range fieldStrings(v) {
+			out = append(out, d.optionLabel(s, o.Lang))
+		}
+		return out
+	case FieldBool:
+		b, _ := v.(bool)
+		return yesNo(b, o.Lang)
+	case FieldMember:
+		s, _ := v.(string)
+		return []map[string]string{{"id": s}}
+	}
+	return d.Format(v, o.Lang)
 }
 
 // MirrorRecord is one lead as a Base record: column name → value in Base's write format (text and
@@ -143,6 +253,10 @@ func MirrorRecordOf(v LeadView, o MirrorOptions) MirrorRecord {
 	}
 	if l.Grade.Letter != "" {
 		r[ColGrade] = l.Grade.Letter
+	}
+	for i := range o.Fields {
+		d := &o.Fields[i]
+		r[fieldColumn(d, o.Lang).Name] = fieldCell(d, l.Fields[d.Key], o)
 	}
 	if o.Link != "" {
 		chat := ""

@@ -69,7 +69,7 @@ func (m *Mirror) Ensure(ctx context.Context) (string, error) {
 	if m.tableID != "" {
 		return m.tableID, nil
 	}
-	fields := BaseFields(m.lang())
+	fields := BaseFields(m.lang(), m.options().Fields)
 	sc, err := m.Table.EnsureTable(ctx, m.Config.AppToken, m.Config.TableID, DefaultBaseTableName, fields)
 	if err != nil {
 		return "", fmt.Errorf("ensure base table: %w", err)
@@ -90,7 +90,11 @@ func (m *Mirror) lang() string {
 }
 
 func (m *Mirror) options() MirrorOptions {
-	return MirrorOptions{FullContact: m.Config.FullContact, Lang: m.lang(), Link: m.Config.Link}
+	o := MirrorOptions{FullContact: m.Config.FullContact, Lang: m.lang(), Link: m.Config.Link}
+	if st := m.Service.Settings; st != nil {
+		o.Fields, o.Location = st.Fields, st.Location
+	}
+	return o
 }
 
 // RunOnce writes one batch (at most MaxBaseBatch leads) of due leads to Base and returns how many it

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,13 +49,57 @@ func TestMirrorRecordOf(t *testing.T) {
 	}
 	// Every column the mapping writes exists in the schema, and no Ops column is written.
 	cols := map[string]BaseField{}
-	for _, f := range BaseFields("zh") {
+	for _, f := range BaseFields("zh", nil) {
 		cols[f.Name] = f
 	}
 	for k := range r {
 		if f, ok := cols[k]; !ok || f.Ops {
 			t.Errorf("column %s: in schema %v, ops %v", k, ok, f.Ops)
 		}
+	}
+}
+
+// TestMirrorCustomFields: each custom field is a column typed by its field type, labelled in the table's
+// language (with its key when the label is one of Baton's columns); values are written in that column's
+// format, pii values masked unless full_contact, and an unset field is an empty cell.
+func TestMirrorCustomFields(t *testing.T) {
+	t.Parallel()
+	defs := []FieldDef{
+		{Key: "budget", Zh: "预算", En: "Budget", Type: FieldMoney},
+		{Key: "industry", Zh: "行业", En: "Industry", Type: FieldSelect, Options: []FieldOption{{Value: "manufacturing", Zh: "制造", En: "Manufacturing"}}},
+		{Key: "products", Zh: "产品", Type: FieldMultiselect, Options: []FieldOption{{Value: "crm", Zh: "客户管理", En: "CRM"}}},
+		{Key: "sign_date", Zh: "签约日期", Type: FieldDate},
+		{Key: "trial", Zh: "试用", Type: FieldBool},
+		{Key: "contact", Zh: "对接人", Type: FieldMember},
+		{Key: "wechat", Zh: "微信", Type: FieldText, PII: true},
+		{Key: "company2", Zh: "公司", Type: FieldText},
+		{Key: "head_count", Zh: "人数", Type: FieldNumber},
+	}
+	var got []string
+	for _, f := range BaseFields("zh", defs)[len(BaseFields("zh", nil)):] {
+		got = append(got, fmt.Sprintf("%s/%d/%v", f.Name, f.Type, f.Options))
+	}
+	want := []string{"预算/2/[]", "行业/3/[制造]", "产品/4/[客户管理]", "签约日期/5/[]", "试用/3/[是 否]", "对接人/11/[]",
+		"微信/1/[]", "公司（company2）/1/[]", "人数/2/[]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
+	}
+	shanghai := time.FixedZone("CST", 8*3600)
+	l := &Lead{ID: 7, Fields: map[string]any{"budget": 200000.0, "industry": "manufacturing", "products": []any{"crm"},
+		"sign_date": "2026-03-05", "trial": false, "contact": "ou_a", "wechat": "zhang-wx-42"}}
+	o := MirrorOptions{Lang: "zh", Fields: defs, Location: shanghai}
+	r := MirrorRecordOf(LeadView{Lead: l}, o)
+	wantCells := map[string]any{"预算": 200000.0, "行业": "制造", "产品": []string{"客户管理"},
+		"签约日期": float64(time.Date(2026, 3, 5, 0, 0, 0, 0, shanghai).UnixMilli()), "试用": "否",
+		"对接人": []map[string]string{{"id": "ou_a"}}, "微信": "z***", "公司（company2）": nil, "人数": nil}
+	for col, w := range wantCells {
+		if diff := cmp.Diff(w, r[col]); diff != "" {
+			t.Errorf("cell %s (-want +got):\n%s", col, diff)
+		}
+	}
+	o.FullContact = true
+	if got := MirrorRecordOf(LeadView{Lead: l}, o)["微信"]; got != "zhang-wx-42" {
+		t.Errorf("full_contact pii cell = %v", got)
 	}
 }
 

@@ -52,7 +52,7 @@ func (a *app) startMirror(ctx context.Context, m *crm.Mirror, worker bool) (func
 	if !worker {
 		return handle, func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	loopCtx, cancel := context.WithCancel(ctx)
 	var rdb redis.UniversalClient
 	if a.redis != nil {
 		rdb = a.redis.Client
@@ -61,7 +61,7 @@ func (a *app) startMirror(ctx context.Context, m *crm.Mirror, worker bool) (func
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		loop.Run(ctx)
+		loop.Run(loopCtx)
 	}()
 	return handle, func() { cancel(); <-done }
 }

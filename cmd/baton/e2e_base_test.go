@@ -226,3 +226,28 @@ func TestBaseEditsBecomeInsights(t *testing.T) {
 		t.Fatalf("an edit of a Baton-owned column reached Baton: stage %v", b.lead(id)["stage"])
 	}
 }
+
+// TestBaseMirrorCustomFields: each custom field becomes a typed column of the mirror table, a lead's values
+// land in its record in that column's format, and a pii field shows masked.
+func TestBaseMirrorCustomFields(t *testing.T) {
+	cfg := baseConfig() + `fields:
+  - {key: budget, label: {zh: 预算, en: Budget}, type: money}
+  - {key: industry, label: {zh: 行业, en: Industry}, type: select, options: [{value: manufacturing, zh: 制造, en: Manufacturing}]}
+  - {key: wechat, label: {zh: 微信, en: WeChat}, type: text, pii: true}
+`
+	b := startBaton(t, e2eOptions{config: cfg, setup: withBase})
+	table := b.baseTable()
+	types := map[string]int{}
+	for _, f := range b.emu.BaseFields(e2eBaseToken, table) {
+		types[f.Name] = f.Type
+	}
+	if types["预算"] != 2 || types["行业"] != 3 || types["微信"] != 1 {
+		t.Errorf("custom columns: %v", types)
+	}
+	id := b.postLead(map[string]any{"name": "赵一", "phone": "13900139000",
+		"fields": map[string]any{"budget": "¥20万", "industry": "制造", "wechat": "zhao-wx-7"}})
+	rec := b.waitRecord(table, id, "the lead's record", func(r larktest.BaseRecord) bool { return r.Fields["行业"] != nil })
+	if rec.Fields["预算"] != 200000.0 || rec.Fields["行业"] != "制造" || rec.Fields["微信"] != "z***" {
+		t.Errorf("custom cells: %v", rec.Fields)
+	}
+}
