@@ -40,7 +40,7 @@ func sendBurst(t testing.TB, clients []*Client, chats []string, n int) []string 
 
 func TestBurstStaysInsideLarkLimits(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a 300-card burst takes about 25 seconds at 4 cards/s per chat")
+		t.Skip("a 300-card burst takes about 21 seconds at 5 cards a window per chat")
 	}
 	if raceEnabled {
 		// The race detector delays calls unevenly by hundreds of milliseconds between the limiter and the

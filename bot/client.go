@@ -223,15 +223,20 @@ func (c *Client) rateKeys(op string, extra ...rateKey) []rateKey {
 }
 
 func (c *Client) chatKey(chatID string) rateKey {
-	return rateKey{name: "chat:" + chatID, interval: every(c.cfg.Limits.ChatPerSecond), burst: 1}
+	return c.targetKey("chat:"+chatID, c.cfg.Limits.ChatPerWindow)
 }
 
 func (c *Client) userKey(openID string) rateKey {
-	return rateKey{name: "user:" + openID, interval: every(c.cfg.Limits.UserPerSecond), burst: 1}
+	return c.targetKey("user:"+openID, c.cfg.Limits.UserPerWindow)
 }
 
 func (c *Client) messageKey(messageID string) rateKey {
-	return rateKey{name: "msg:" + messageID, interval: every(c.cfg.Limits.MessagePerSecond), burst: 1}
+	return c.targetKey("msg:"+messageID, c.cfg.Limits.MessagePerWindow)
+}
+
+// targetKey is a per-target sliding window: at most n calls in any TargetWindow.
+func (c *Client) targetKey(name string, n int) rateKey {
+	return rateKey{name: name, burst: n, window: c.cfg.Limits.TargetWindow}
 }
 
 func every(perSecond float64) time.Duration {

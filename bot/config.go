@@ -34,25 +34,36 @@ type Config struct {
 // "1000 次/分钟、50 次/秒" tier: https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control),
 // and on top of that sends into one chat (replies included: a reply is a message in the chat) and to one
 // user at 5 QPS, and updates of one message at 5 QPS
-// (https://open.feishu.cn/document/server-docs/im-v1/message/create, …/message/patch). The defaults leave
-// headroom because Lark's own windows and the network's jitter do not line up with ours.
+// (https://open.feishu.cn/document/server-docs/im-v1/message/create, …/message/patch).
+//
+// The per-target limits are kept as counts in a sliding window: at most ChatPerWindow sends in any
+// TargetWindow. Lark does not document how it counts its "5 QPS" (fixed seconds or a sliding second); a
+// sliding window of a second satisfies both, and lets a burst start with five sends at once instead of one
+// every 200 ms, which is what makes a 50-board burst claimable within ten seconds. TargetWindow is a little
+// longer than Lark's second so that a send delayed on the way a little more than the one five before it
+// still lands outside that one's second. The API tiers are token buckets below Lark's numbers.
 type Limits struct {
-	ChatPerSecond    float64 // sends and replies into one chat
-	UserPerSecond    float64 // sends to one user (DM)
-	MessagePerSecond float64 // updates of one message
-	APIPerSecond     float64 // calls of one API (send, reply, patch, …), each API on its own
-	APIPerMinute     float64 // calls of one API, per minute
+	ChatPerWindow    int           // sends and replies into one chat per TargetWindow
+	UserPerWindow    int           // sends to one user (DM) per TargetWindow
+	MessagePerWindow int           // updates of one message per TargetWindow
+	TargetWindow     time.Duration // the per-target window: Lark's second plus a guard for network jitter
+	APIPerSecond     float64       // calls of one API (send, reply, patch, …), each API on its own
+	APIPerMinute     float64       // calls of one API, per minute
 	// APIMinuteBurst is how many calls the per-minute limit lets through at once; keep
 	// APIPerMinute+APIMinuteBurst under Lark's 1000/min so no 60-second window can exceed it.
 	APIMinuteBurst int
 }
 
+// DefaultTargetWindow is Lark's one second plus a 50 ms guard.
+const DefaultTargetWindow = 1050 * time.Millisecond
+
 // DefaultLimits returns the limits Client uses when Config.Limits leaves a field zero.
 func DefaultLimits() Limits {
 	return Limits{
-		ChatPerSecond:    4,
-		UserPerSecond:    4,
-		MessagePerSecond: 4,
+		ChatPerWindow:    5,
+		UserPerWindow:    5,
+		MessagePerWindow: 5,
+		TargetWindow:     DefaultTargetWindow,
 		APIPerSecond:     40,
 		APIPerMinute:     900,
 		APIMinuteBurst:   90,
@@ -61,14 +72,17 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.ChatPerSecond <= 0 {
-		l.ChatPerSecond = d.ChatPerSecond
+	if l.ChatPerWindow <= 0 {
+		l.ChatPerWindow = d.ChatPerWindow
 	}
-	if l.UserPerSecond <= 0 {
-		l.UserPerSecond = d.UserPerSecond
+	if l.UserPerWindow <= 0 {
+		l.UserPerWindow = d.UserPerWindow
 	}
-	if l.MessagePerSecond <= 0 {
-		l.MessagePerSecond = d.MessagePerSecond
+	if l.MessagePerWindow <= 0 {
+		l.MessagePerWindow = d.MessagePerWindow
+	}
+	if l.TargetWindow <= 0 {
+		l.TargetWindow = d.TargetWindow
 	}
 	if l.APIPerSecond <= 0 {
 		l.APIPerSecond = d.APIPerSecond

@@ -5,34 +5,54 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// gcraScript admits a call only when it fits every key's generic cell rate (GCRA) at once, so a call
-// waiting on a busy chat does not hold a slot of the app-wide limit meanwhile. It keeps one theoretical
-// arrival time (TAT, µs) per key and uses Redis's clock, so replicas with skewed clocks still agree.
-// ARGV holds (interval µs, tolerance µs) per key. It returns 0 when admitted, else the µs to wait.
-var gcraScript = redis.NewScript(`
+// limitScript admits a call only when it fits every key at once, so a call waiting on a busy chat does not
+// hold a slot of the app-wide limit meanwhile. It uses Redis's clock, so replicas with skewed clocks still
+// agree. ARGV holds three values per key: "g", interval µs, tolerance µs for a generic cell rate (GCRA: one
+// theoretical arrival time per key), or "w", window µs, count for a sliding window (a sorted set of
+// admission times); the last ARGV is a nonce that makes this call's set member unique. It returns 0 when
+// admitted, else the µs to wait.
+var limitScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local wait = 0
 local tats = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2*i-1])
-  local tau = tonumber(ARGV[2*i])
-  local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now then tat = now end
-  local allowAt = tat - tau
-  if allowAt > now and allowAt - now > wait then wait = allowAt - now end
-  tats[i] = tat + interval
+  local kind = ARGV[3*i-2]
+  local a = tonumber(ARGV[3*i-1])
+  local b = tonumber(ARGV[3*i])
+  if kind == 'w' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - a)
+    local n = redis.call('ZCARD', key)
+    if n >= b then
+      local oldest = redis.call('ZRANGE', key, n - b, n - b, 'WITHSCORES')
+      local allowAt = tonumber(oldest[2]) + a
+      if allowAt > now and allowAt - now > wait then wait = allowAt - now end
+    end
+  else
+    local tat = tonumber(redis.call('GET', key) or '0')
+    if tat < now then tat = now end
+    local allowAt = tat - b
+    if allowAt > now and allowAt - now > wait then wait = allowAt - now end
+    tats[i] = tat + a
+  end
 end
 if wait > 0 then return math.ceil(wait) end
 for i, key in ipairs(KEYS) do
-  local ttl = math.ceil((tats[i] - now) / 1000) + 1000
-  redis.call('SET', key, string.format('%d', tats[i]), 'PX', ttl)
+  local a = tonumber(ARGV[3*i-1])
+  if ARGV[3*i-2] == 'w' then
+    redis.call('ZADD', key, now, string.format('%d:%s', now, ARGV[#ARGV]))
+    redis.call('PEXPIRE', key, math.ceil(a / 1000) + 1000)
+  else
+    local ttl = math.ceil((tats[i] - now) / 1000) + 1000
+    redis.call('SET', key, string.format('%d', tats[i]), 'PX', ttl)
+  end
 end
 return 0
 `)
@@ -68,17 +88,22 @@ func newRedisLimiter(rdb redis.UniversalClient, appID string, log *slog.Logger) 
 
 func (l *redisLimiter) wait(ctx context.Context, keys []rateKey) error {
 	names := make([]string, len(keys))
-	args := make([]any, 0, 2*len(keys))
+	args := make([]any, 0, 3*len(keys)+1)
 	for i, k := range keys {
 		names[i] = l.prefix + k.name
-		args = append(args, k.interval.Microseconds(), int64(k.burst-1)*k.interval.Microseconds())
+		if k.window > 0 {
+			args = append(args, "w", k.window.Microseconds(), k.burst)
+		} else {
+			args = append(args, "g", k.interval.Microseconds(), int64(k.burst-1)*k.interval.Microseconds())
+		}
 	}
+	args = append(args, strconv.FormatUint(rand.Uint64(), 36))
 	for {
 		if time.Now().UnixNano() < l.degradedUntil.Load() {
 			return l.fallback.wait(ctx, keys)
 		}
 		rctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
-		us, err := gcraScript.Run(rctx, l.rdb, names, args...).Int64()
+		us, err := limitScript.Run(rctx, l.rdb, names, args...).Int64()
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {

@@ -65,7 +65,7 @@ func (c *Client) Reply(ctx context.Context, chatID, messageID string, m crm.Outg
 		Build()
 	rk := c.chatKey(chatID)
 	if chatID == "" {
-		rk = rateKey{name: "reply:" + messageID, interval: every(c.cfg.Limits.ChatPerSecond), burst: 1}
+		rk = c.targetKey("reply:"+messageID, c.cfg.Limits.ChatPerWindow)
 	}
 	var replyID string
 	err = c.do(ctx, call{op: "reply", keys: c.rateKeys("reply", rk), attrs: []any{"chat_id", chatID, "message_id", messageID}},

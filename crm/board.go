@@ -37,6 +37,15 @@ const boardFill = 10 * time.Second
 // board for this long, after which anyone redraws it.
 const boardLease = 30 * time.Second
 
+// BoardLease is what LeaseBoard got.
+type BoardLease int
+
+const (
+	LeaseHeld    BoardLease = iota // another worker holds the lease
+	LeaseFree                      // taken; the last drawer released it
+	LeaseExpired                   // taken over from a drawer that never released it: it may have died mid-post
+)
+
 // Board is one pool board and the leads it lists, in order.
 type Board struct {
 	ID        int64
@@ -92,9 +101,12 @@ type BoardStore interface {
 	BoardPosted(ctx context.Context, id int64, messageID string) error
 	// TouchBoard bumps the board's version: it needs a redraw.
 	TouchBoard(ctx context.Context, id int64) error
-	// LeaseBoard takes the board's drawing lease until until, if nobody holds one at now.
-	LeaseBoard(ctx context.Context, id int64, now, until time.Time) (bool, error)
+	// LeaseBoard takes the board's drawing lease until until, if nobody holds one at now, and says whether
+	// it was free or taken over from a drawer that never released it.
+	LeaseBoard(ctx context.Context, id int64, now, until time.Time) (BoardLease, error)
 	// ReleaseBoard frees the lease and records that the message shows version drawn (never lowering it).
+	// When the message now shows the board's latest version, it points the board's leads that have no card
+	// for their row's epoch at it, as BoardPosted does: rows added since the board was posted are shown.
 	ReleaseBoard(ctx context.Context, id, drawn int64) error
 }
 

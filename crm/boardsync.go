@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// errBoardPending says the lead's board is being posted by another worker, which points the lead at it
-// when the message exists (BoardStore.BoardPosted). The sync leaves the lead's card state alone, so it
-// cannot overwrite that pointer with the empty one it read; if the other worker dies, the lead still lags
-// its revision and the sweep syncs it again.
-var errBoardPending = errors.New("board not posted yet")
+// errBoardPending says the lead's board is being posted or redrawn by another worker (the one holding its
+// lease), which points the lead at it when the message exists (BoardStore.BoardPosted). The sync does not
+// mark the lead's cards as current, so the lead still lags its revision and the sweep syncs it again: if
+// that worker died holding the lease, the sweep's sync draws the board once the lease runs out.
+var errBoardPending = errors.New("board not drawn yet")
 
 // syncBoardRow handles a lead whose pool card is a row on a board: a change redraws the board (coalesced);
 // a lead that went back to the pool gets its old row marked and, below, a fresh card. onBoard is false when
@@ -41,9 +41,26 @@ func (s *Service) syncBoardRow(ctx context.Context, v LeadView, cs *CardState) (
 		return false, nil
 	}
 	if cs.CardsRev < l.Rev {
-		return true, s.redrawBoard(ctx, id)
+		if err := s.redrawBoard(ctx, id); err != nil {
+			return true, err
+		}
+		_, err := s.drawnBoard(ctx, id)
+		return true, err
 	}
 	return true, nil
+}
+
+// drawnBoard returns the board when its message shows its latest version, else errBoardPending: another
+// worker holds its lease and is drawing it (or died doing so).
+func (s *Service) drawnBoard(ctx context.Context, id int64) (*Board, error) {
+	b, err := s.Boards.Board(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.MessageID == "" || b.Drawn < b.Version {
+		return b, errBoardPending
+	}
+	return b, nil
 }
 
 // placeOnBoard decides whether a lead waiting for its first card in this pool epoch goes on a board; true
@@ -61,13 +78,14 @@ func (s *Service) placeOnBoard(ctx context.Context, v LeadView, cs *CardState) (
 	}
 	// When other leads wait too, a burst may be arriving: the new lead's first card waits a moment for the
 	// rest of it, so the burst's first leads go on its boards instead of each getting a card. A lead that
-	// waits alone is posted at once.
-	gather := p.BoardsGather()
+	// waits alone is posted at once, and so is a burst already big enough for boards: waiting would only
+	// delay its first board.
+	gather, after := p.BoardsGather(), p.BoardsAfter()
 	wait := l.PooledAt.Add(gather).Sub(s.now())
 	if wait > 0 && wait <= gather {
-		if n, err := s.Boards.Waiting(ctx, l.Pool, l.ID, 2); err != nil {
+		if n, err := s.Boards.Waiting(ctx, l.Pool, l.ID, after+1); err != nil {
 			return false, err
-		} else if n < 2 {
+		} else if n < 2 || n > after {
 			wait = 0
 		}
 	}
@@ -82,7 +100,7 @@ func (s *Service) placeOnBoard(ctx context.Context, v LeadView, cs *CardState) (
 	}
 	now := s.now()
 	id, touched, err := s.Boards.PlaceLead(ctx, BoardPlacement{Lead: l.ID, Pool: l.Pool, Epoch: l.PoolEpoch,
-		After: p.BoardsAfter(), Size: BoardSize, FillSince: now.Add(-boardFill), Now: now})
+		After: after, Size: BoardSize, FillSince: now.Add(-boardFill), Now: now})
 	if err != nil {
 		return false, fmt.Errorf("place lead on a board: %w", err)
 	}
@@ -108,12 +126,12 @@ func (s *Service) showOnBoard(ctx context.Context, id int64, l *Lead, cs *CardSt
 	if err := s.drawBoard(ctx, id); err != nil {
 		return err
 	}
-	b, err := s.Boards.Board(ctx, id)
+	// The lead is pointed at the board only once its message shows the board's latest version (the lead's
+	// row). Until then the worker drawing it points the lead when it releases the board (ReleaseBoard);
+	// if that worker died holding the lease, the lead's next sync comes back here and draws the board.
+	b, err := s.drawnBoard(ctx, id)
 	if err != nil {
 		return err
-	}
-	if b.MessageID == "" {
-		return errBoardPending
 	}
 	cs.PoolMessageID, cs.PoolCardEpoch = b.MessageID, l.PoolEpoch
 	return nil
@@ -135,11 +153,11 @@ func (s *Service) redrawBoard(ctx context.Context, id int64) error {
 func (s *Service) drawBoard(ctx context.Context, id int64) error {
 	for {
 		now := s.now()
-		ok, err := s.Boards.LeaseBoard(ctx, id, now, now.Add(boardLease))
-		if err != nil || !ok {
+		lease, err := s.Boards.LeaseBoard(ctx, id, now, now.Add(boardLease))
+		if err != nil || lease == LeaseHeld {
 			return err
 		}
-		drawn, err := s.drawLeased(ctx, id)
+		drawn, err := s.drawLeased(ctx, id, lease == LeaseExpired)
 		if rerr := s.Boards.ReleaseBoard(ctx, id, drawn); err == nil {
 			err = rerr
 		}
@@ -156,8 +174,9 @@ func (s *Service) drawBoard(ctx context.Context, id int64) error {
 	}
 }
 
-// drawLeased draws the board under its lease and returns the version drawn (0: none).
-func (s *Service) drawLeased(ctx context.Context, id int64) (int64, error) {
+// drawLeased draws the board under its lease and returns the version drawn (0: none). takenOver says the
+// lease was taken from a drawer that never released it.
+func (s *Service) drawLeased(ctx context.Context, id int64, takenOver bool) (int64, error) {
 	b, err := s.Boards.Board(ctx, id)
 	if err != nil {
 		return 0, err
@@ -178,6 +197,12 @@ func (s *Service) drawLeased(ctx context.Context, id int64) (int64, error) {
 		}
 		if err := s.Boards.BoardPosted(ctx, b.ID, msg); err != nil {
 			return 0, err
+		}
+		if takenOver {
+			// The drawer before may have died after Lark took its post: then Lark answered this send with
+			// that message (same uuid), which shows the board as it was then, not as sent now. Drawing
+			// nothing makes the next pass patch it to the latest version.
+			return 0, nil
 		}
 		return b.Version, nil
 	}

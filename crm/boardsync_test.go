@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -36,14 +37,18 @@ func (m *memBoards) TouchBoard(_ context.Context, id int64) error {
 	return nil
 }
 
-func (m *memBoards) LeaseBoard(_ context.Context, id int64, now, until time.Time) (bool, error) {
+func (m *memBoards) LeaseBoard(_ context.Context, id int64, now, until time.Time) (BoardLease, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if l, ok := m.lease[id]; ok && !l.Before(now) {
-		return false, nil
+	l, held := m.lease[id]
+	if held && !l.Before(now) {
+		return LeaseHeld, nil
 	}
 	m.lease[id] = until
-	return true, nil
+	if held {
+		return LeaseExpired, nil
+	}
+	return LeaseFree, nil
 }
 
 func (m *memBoards) ReleaseBoard(_ context.Context, id, drawn int64) error {
@@ -162,5 +167,102 @@ func TestBoardRedrawsCoalesce(t *testing.T) {
 	}
 	if b, _ := store.Board(ctx, 1); b.Drawn != b.Version {
 		t.Errorf("board drawn %d, version %d", b.Drawn, b.Version)
+	}
+}
+
+// boardOf adds BoardOf to memBoards: every lead is on board 1.
+type boardOf struct{ *memBoards }
+
+func (boardOf) BoardOf(context.Context, int64, int) (int64, error) { return 1, nil }
+
+// recorded records card updates.
+type recorded struct {
+	Messenger
+	mu    sync.Mutex
+	cards []string
+}
+
+func (r *recorded) UpdateCard(_ context.Context, _ string, card []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cards = append(r.cards, string(card))
+	return nil
+}
+
+// TestBoardHeldByDeadWorker: a lead was added to a posted board, and the worker drawing it died holding its
+// lease. The lead's sync must not count the lead as shown (its row is not on the message yet); once the
+// lease runs out, the next sync draws the board itself and points the lead at it.
+func TestBoardHeldByDeadWorker(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	leads := &boardLeads{leads: map[int64]*Lead{1: {ID: 1, Pool: "sales", Rev: 1}, 2: {ID: 2, Pool: "sales", Rev: 1, PoolEpoch: 1}}}
+	board := &Board{ID: 1, Pool: "sales", MessageID: "om_board", Version: 2, Drawn: 1,
+		Rows: []BoardRow{{LeadID: 1}, {LeadID: 2, Epoch: 1}}}
+	store := &memBoards{boards: map[int64]*Board{1: board}, lease: map[int64]time.Time{1: now.Add(boardLease)}}
+	msgr := &recorded{}
+	s := &Service{Leads: leads, Members: names{}, Boards: boardOf{store}, Messenger: msgr, Renderer: revBoards{},
+		Settings: &Settings{Pools: []Pool{{Key: "sales", ChatID: "oc_sales"}}}, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	l, _ := leads.Lead(ctx, 2)
+
+	var cs CardState
+	if err := s.showOnBoard(ctx, 1, l, &cs); !errors.Is(err, errBoardPending) || cs.PoolMessageID != "" {
+		t.Fatalf("lease held by a dead worker: err %v, pointer %q; want errBoardPending and no pointer", err, cs.PoolMessageID)
+	}
+	// The sweep's sync of the lead, once the lease ran out, draws the board itself.
+	now = now.Add(boardLease + time.Second)
+	if err := s.showOnBoard(ctx, 1, l, &cs); err != nil || cs.PoolMessageID != "om_board" {
+		t.Fatalf("after the lease ran out: err %v, pointer %q", err, cs.PoolMessageID)
+	}
+	if len(msgr.cards) != 1 || !strings.Contains(msgr.cards[0], "2:1") {
+		t.Errorf("board drawings %q, want one showing lead 2", msgr.cards)
+	}
+}
+
+// posted adds BoardPosted to memBoards.
+type posted struct{ *memBoards }
+
+func (p posted) BoardPosted(_ context.Context, id int64, messageID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.boards[id].MessageID = messageID
+	return nil
+}
+
+// replaying answers every send with the message an earlier send of the same key made, as Lark does for a
+// repeated uuid: the content sent now is not what the chat shows.
+type replaying struct {
+	recorded
+	sends int
+}
+
+func (r *replaying) Send(context.Context, Recipient, Outgoing, string) (string, error) {
+	r.sends++
+	return "om_first_post", nil
+}
+
+// TestBoardRepostAfterDeadDrawerIsPatched: a drawer posted a board and died before recording the post;
+// the board grew meanwhile. The next drawer takes the expired lease, and its post comes back as the first
+// one (same idempotency key), showing the old rows: it must patch the board to its latest version rather
+// than record the latest version as drawn.
+func TestBoardRepostAfterDeadDrawerIsPatched(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	leads := &boardLeads{leads: map[int64]*Lead{1: {ID: 1, Pool: "sales", Rev: 1}, 2: {ID: 2, Pool: "sales", Rev: 1}}}
+	board := &Board{ID: 1, Pool: "sales", Version: 2, Rows: []BoardRow{{LeadID: 1}, {LeadID: 2}}}
+	store := &memBoards{boards: map[int64]*Board{1: board}, lease: map[int64]time.Time{1: now.Add(-time.Second)}}
+	msgr := &replaying{}
+	s := &Service{Leads: leads, Members: names{}, Boards: posted{store}, Messenger: msgr, Renderer: revBoards{},
+		Settings: &Settings{Pools: []Pool{{Key: "sales", ChatID: "oc_sales"}}}, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	if err := s.drawBoard(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := store.Board(ctx, 1)
+	if msgr.sends != 1 || len(msgr.cards) != 1 || msgr.cards[0] != "1:1,2:1" {
+		t.Errorf("%d sends, patches %q; want the post followed by a patch showing both rows", msgr.sends, msgr.cards)
+	}
+	if b.MessageID != "om_first_post" || b.Drawn != b.Version {
+		t.Errorf("board %+v, want posted and drawn at its version", b)
 	}
 }

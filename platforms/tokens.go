@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,6 +43,62 @@ func (s StaticToken) Refresh(_ context.Context, stale string) (string, error) {
 // RefreshFunc spends a refresh token at the platform's OAuth endpoint and returns the new pair. now is when
 // the call was made, for the expiry times.
 type RefreshFunc func(ctx context.Context, refreshToken string, now time.Time) (crm.PlatformToken, error)
+
+// WithToken runs send with the access token. When the platform answers with one of tokenCodes (the token
+// expired or is invalid) it refreshes the token and runs send once more; when that refresh fails, the
+// error joins refused() (the platform's answer, as the client reports it) with the refresh's.
+func WithToken(ctx context.Context, tokens TokenProvider, tokenCodes []int64, send func(tok string) (code int64, err error), refused func() error) error {
+	for attempt := 0; ; attempt++ {
+		tok, err := tokens.Token(ctx)
+		if err != nil {
+			return err
+		}
+		code, err := send(tok)
+		if err != nil {
+			return err
+		}
+		if attempt > 0 || !slices.Contains(tokenCodes, code) {
+			return nil
+		}
+		if _, err := tokens.Refresh(ctx, tok); err != nil {
+			return errors.Join(refused(), err)
+		}
+	}
+}
+
+// OAuthAnswer is what a platform's refresh call answered: the new access token, the refresh token (empty
+// when the platform keeps the old one) and their lifetimes in seconds (0: not said).
+type OAuthAnswer struct {
+	Access, Refresh     string
+	AccessIn, RefreshIn int64
+}
+
+// Token is the answer as a stored pair, its expiry times counted from now (when the call was made).
+func (a OAuthAnswer) Token(now time.Time) crm.PlatformToken {
+	t := crm.PlatformToken{Access: a.Access, Refresh: a.Refresh}
+	if a.AccessIn > 0 {
+		t.AccessExpires = now.Add(time.Duration(a.AccessIn) * time.Second)
+	}
+	if a.RefreshIn > 0 {
+		t.RefreshExpires = now.Add(time.Duration(a.RefreshIn) * time.Second)
+	}
+	return t
+}
+
+// HostURL is path on the scheme and host of baseURL (an API base with a path of its own), or on fallback's
+// when baseURL is empty or unreadable: OAuth calls live outside the API's versioned path.
+func HostURL(baseURL, fallback, path string) string {
+	if baseURL == "" {
+		baseURL = fallback
+	}
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host + path
+	}
+	if u, err := url.Parse(fallback); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host + path
+	}
+	return fallback + path
+}
 
 // Tokens is a TokenProvider that refreshes the platform's OAuth pair itself: before the access token
 // expires (RefreshBefore ahead) and when the platform refuses it. The pair lives in the TokenStore, so it

@@ -193,19 +193,24 @@ func (db *DB) BoardPosted(ctx context.Context, id int64, messageID string) error
 		if _, err := tx.NewUpdate().Model((*boardRow)(nil)).Set("message_id = ?", messageID).Where("id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
-		// A lead with a card for this epoch already (its own sync got there first) keeps it; an unowned
-		// lead's cards are now current, an owned one still needs its owner card, so its sync still runs.
-		_, err := tx.ExecContext(ctx, `UPDATE leads SET pool_message_id = ?, pool_card_epoch = pool_epoch,
-			cards_rev = CASE WHEN owner_id IS NULL THEN rev ELSE cards_rev END
-			WHERE id IN (SELECT lead_id FROM pool_slots WHERE board_id = ?)
-			AND EXISTS (SELECT 1 FROM pool_slots s WHERE s.lead_id = leads.id AND s.pool_epoch = leads.pool_epoch AND s.board_id = ?)
-			AND (pool_message_id IS NULL OR pool_card_epoch <> pool_epoch)`, messageID, id, id)
-		return err
+		return pointLeadsAtBoard(ctx, tx, id, messageID)
 	})
 	if err != nil {
 		return fmt.Errorf("record board %d posted: %w", id, mapErr(err, "board"))
 	}
 	return nil
+}
+
+// pointLeadsAtBoard points the board's leads that have no card for their row's epoch at its message. A
+// lead with a card for this epoch already (its own sync got there first) keeps it; an unowned lead's cards
+// are now current, an owned one still needs its owner card, so its sync still runs.
+func pointLeadsAtBoard(ctx context.Context, tx bun.Tx, id int64, messageID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET pool_message_id = ?, pool_card_epoch = pool_epoch,
+		cards_rev = CASE WHEN owner_id IS NULL THEN rev ELSE cards_rev END
+		WHERE id IN (SELECT lead_id FROM pool_slots WHERE board_id = ?)
+		AND EXISTS (SELECT 1 FROM pool_slots s WHERE s.lead_id = leads.id AND s.pool_epoch = leads.pool_epoch AND s.board_id = ?)
+		AND (pool_message_id IS NULL OR pool_card_epoch <> pool_epoch)`, messageID, id, id)
+	return err
 }
 
 // TouchBoard bumps the board's version.
@@ -220,21 +225,43 @@ func (db *DB) TouchBoard(ctx context.Context, id int64) error {
 	return nil
 }
 
-// LeaseBoard takes the board's drawing lease until until when it is free at now.
-func (db *DB) LeaseBoard(ctx context.Context, id int64, now, until time.Time) (bool, error) {
-	res, err := db.bun.NewUpdate().Model((*boardRow)(nil)).Set("lease_until = ?", utc(until)).
-		Where("id = ?", id).Where("lease_until IS NULL OR lease_until < ?", utc(now)).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("lease board %d: %w", id, err)
+// LeaseBoard takes the board's drawing lease until until when it is free at now: released (NULL) or
+// expired, which it reports apart. Each try is one conditional UPDATE, so two workers never both get it.
+func (db *DB) LeaseBoard(ctx context.Context, id int64, now, until time.Time) (crm.BoardLease, error) {
+	for _, try := range []struct {
+		where string
+		got   crm.BoardLease
+	}{{"lease_until IS NULL", crm.LeaseFree}, {"lease_until < ?", crm.LeaseExpired}} {
+		q := db.bun.NewUpdate().Model((*boardRow)(nil)).Set("lease_until = ?", utc(until)).Where("id = ?", id)
+		if try.got == crm.LeaseExpired {
+			q = q.Where(try.where, utc(now))
+		} else {
+			q = q.Where(try.where)
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return crm.LeaseHeld, fmt.Errorf("lease board %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return try.got, err
+		}
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return crm.LeaseHeld, nil
 }
 
 // ReleaseBoard frees the lease and records the version drawn.
 func (db *DB) ReleaseBoard(ctx context.Context, id, drawn int64) error {
-	_, err := db.bun.NewUpdate().Model((*boardRow)(nil)).Set("lease_until = NULL").
-		Set("drawn = CASE WHEN drawn < ? THEN ? ELSE drawn END", drawn, drawn).Where("id = ?", id).Exec(ctx)
+	err := db.inTx(ctx, txRetry{}, func(ctx context.Context, tx bun.Tx) error {
+		var b boardRow
+		err := tx.NewUpdate().Model(&b).Set("lease_until = NULL").
+			Set("drawn = CASE WHEN drawn < ? THEN ? ELSE drawn END", drawn, drawn).Where("id = ?", id).
+			Returning("message_id, version, drawn").Scan(ctx)
+		if err != nil || b.MessageID == "" || b.Drawn < b.Version {
+			return err
+		}
+		// The message shows every row now, those added since it was posted included.
+		return pointLeadsAtBoard(ctx, tx, id, b.MessageID)
+	})
 	if err != nil {
 		return fmt.Errorf("release board %d: %w", id, err)
 	}

@@ -115,11 +115,11 @@ func TestBoardPostedAndDrawn(t *testing.T) {
 		if err != nil || board == 0 {
 			t.Fatalf("place: %d, %v", board, err)
 		}
-		if ok, err := db.LeaseBoard(ctx, board, t0, t0.Add(30*time.Second)); !ok || err != nil {
-			t.Fatalf("first lease: %v %v", ok, err)
+		if got, err := db.LeaseBoard(ctx, board, t0, t0.Add(30*time.Second)); got != crm.LeaseFree || err != nil {
+			t.Fatalf("first lease: %v %v", got, err)
 		}
-		if ok, _ := db.LeaseBoard(ctx, board, t0.Add(time.Second), t0.Add(31*time.Second)); ok {
-			t.Fatal("a second drawer got a held lease")
+		if got, _ := db.LeaseBoard(ctx, board, t0.Add(time.Second), t0.Add(31*time.Second)); got != crm.LeaseHeld {
+			t.Fatalf("a second drawer got a held lease: %v", got)
 		}
 		if err := db.BoardPosted(ctx, board, "om_board"); err != nil {
 			t.Fatal(err)
@@ -137,11 +137,11 @@ func TestBoardPostedAndDrawn(t *testing.T) {
 		if err := db.TouchBoard(ctx, board); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := db.LeaseBoard(ctx, board, t0.Add(2*time.Second), t0.Add(32*time.Second)); !ok {
-			t.Fatal("lease not free after release")
+		if got, _ := db.LeaseBoard(ctx, board, t0.Add(2*time.Second), t0.Add(32*time.Second)); got != crm.LeaseFree {
+			t.Fatalf("lease after release: %v, want free", got)
 		}
-		if ok, _ := db.LeaseBoard(ctx, board, t0.Add(40*time.Second), t0.Add(70*time.Second)); !ok {
-			t.Fatal("an expired lease was not taken over")
+		if got, _ := db.LeaseBoard(ctx, board, t0.Add(40*time.Second), t0.Add(70*time.Second)); got != crm.LeaseExpired {
+			t.Fatalf("an expired lease: %v, want taken over", got)
 		}
 		if err := db.ReleaseBoard(ctx, board, 0); err != nil {
 			t.Fatal(err)
@@ -149,6 +149,48 @@ func TestBoardPostedAndDrawn(t *testing.T) {
 		b, err := db.Board(ctx, board)
 		if err != nil || b.MessageID != "om_board" || b.Version != 2 || b.Drawn != 1 {
 			t.Errorf("board %+v, %v; want posted, version 2, drawn 1", b, err)
+		}
+	})
+}
+
+// TestBoardReleasePointsAddedRows: leads added to a posted board are pointed at it (and their cards
+// marked current) when a drawer releases the board showing its latest version, not before: a drawer that
+// drew an older version, or died holding the lease, leaves them to their own syncs.
+func TestBoardReleasePointsAddedRows(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		first := poolLeads(t, db, "rel", 5)
+		board, _, err := db.PlaceLead(ctx, placement(first[0], t0))
+		if err != nil || board == 0 {
+			t.Fatalf("place: %d, %v", board, err)
+		}
+		if err := db.BoardPosted(ctx, board, "om_rel"); err != nil {
+			t.Fatal(err)
+		}
+		late := poolLeads(t, db, "rel-late", 1)[0]
+		if joined, _, err := db.PlaceLead(ctx, placement(late, t0.Add(time.Second))); err != nil || joined != board {
+			t.Fatalf("late lead: board %d, %v; want %d", joined, err, board)
+		}
+		pointed := func() bool {
+			cs, err := db.CardState(ctx, late)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, _ := db.Lead(ctx, late)
+			return cs.PoolMessageID == "om_rel" && cs.CardsRev == l.Rev
+		}
+		if err := db.ReleaseBoard(ctx, board, 1); err != nil { // drew the board before the late row
+			t.Fatal(err)
+		}
+		if pointed() {
+			t.Error("a release of an older drawing pointed the late lead at the board")
+		}
+		if err := db.ReleaseBoard(ctx, board, 2); err != nil {
+			t.Fatal(err)
+		}
+		if !pointed() {
+			t.Error("the release of the latest drawing did not point the late lead at the board")
 		}
 	})
 }

@@ -74,33 +74,43 @@ func checkFieldsLocked(t *baseTable, fields map[string]any) (reply, bool) {
 	return reply{}, true
 }
 
-func (s *Server) handleBaseBatchCreate(a *apiReq) reply {
-	app := a.r.PathValue("app_token")
+// batchRecords reads a batch write's table and records, refusing a missing table, a bad body and more
+// than 500 records (1254104) as Base does.
+func (s *Server) batchRecords(a *apiReq) (app string, t *baseTable, records []recordIn, rep reply, good bool) {
+	app = a.r.PathValue("app_token")
 	t, rep, found := s.tableLocked(app, a.r.PathValue("table_id"))
 	if !found {
-		return rep
+		return "", nil, nil, rep, false
 	}
 	var body struct {
 		Records []recordIn `json:"records"`
 	}
 	if err := a.decode(&body); err != nil {
-		return bad(CodeFieldValidation, "bad body")
+		return "", nil, nil, bad(CodeFieldValidation, "bad body"), false
 	}
 	if len(body.Records) > maxBaseBatch {
-		return bad(CodeBaseTooMany, "TooLargeRequest: at most 500 records")
+		return "", nil, nil, bad(CodeBaseTooMany, "TooLargeRequest: at most 500 records"), false
+	}
+	return app, t, body.Records, reply{}, true
+}
+
+func (s *Server) handleBaseBatchCreate(a *apiReq) reply {
+	app, t, records, rep, good := s.batchRecords(a)
+	if !good {
+		return rep
 	}
 	token := a.r.URL.Query().Get("client_token")
 	if ids, seen := t.tokens[token]; token != "" && seen {
 		return ok(map[string]any{"records": s.recordsJSON(t, ids)})
 	}
-	for _, r := range body.Records {
+	for _, r := range records {
 		if rep, good := checkFieldsLocked(t, r.Fields); !good {
 			return rep
 		}
 	}
 	var ids []string
 	var changes []baseChange
-	for _, r := range body.Records {
+	for _, r := range records {
 		rec := &BaseRecord{ID: "rec" + randHex(6), Fields: map[string]any{}}
 		for k, v := range r.Fields {
 			if v != nil {
@@ -143,21 +153,11 @@ func (s *Server) recordsJSON(t *baseTable, ids []string) []map[string]any {
 }
 
 func (s *Server) handleBaseBatchUpdate(a *apiReq) reply {
-	app := a.r.PathValue("app_token")
-	t, rep, found := s.tableLocked(app, a.r.PathValue("table_id"))
-	if !found {
+	app, t, records, rep, good := s.batchRecords(a)
+	if !good {
 		return rep
 	}
-	var body struct {
-		Records []recordIn `json:"records"`
-	}
-	if err := a.decode(&body); err != nil {
-		return bad(CodeFieldValidation, "bad body")
-	}
-	if len(body.Records) > maxBaseBatch {
-		return bad(CodeBaseTooMany, "TooLargeRequest: at most 500 records")
-	}
-	for _, r := range body.Records {
+	for _, r := range records {
 		if t.records[r.RecordID] == nil {
 			return bad(CodeBaseRecordNotFound, "RecordIdNotFound")
 		}
@@ -165,9 +165,9 @@ func (s *Server) handleBaseBatchUpdate(a *apiReq) reply {
 			return rep
 		}
 	}
-	ids := make([]string, 0, len(body.Records))
+	ids := make([]string, 0, len(records))
 	var changes []baseChange
-	for _, r := range body.Records {
+	for _, r := range records {
 		rec := t.records[r.RecordID]
 		before := copyRecord(rec)
 		for k, v := range r.Fields {

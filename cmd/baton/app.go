@@ -217,7 +217,8 @@ func (a *app) open(ctx context.Context) error {
 	a.closed = append(a.closed, func() { a.redis.Close() })
 	a.queue = asynq.NewClientFromRedisClient(a.redis.Client)
 	if a.lark, err = bot.NewClient(bot.Config{AppID: a.cfg.Lark.AppID, AppSecret: a.cfg.Lark.AppSecret,
-		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log, NameMissTTL: a.cfg.Lark.NameMissTTL}); err != nil {
+		BaseURL: a.cfg.Lark.BaseURL, Redis: a.redis.Client, Logger: a.log, NameMissTTL: a.cfg.Lark.NameMissTTL,
+		Limits: bot.Limits{TargetWindow: a.cfg.Lark.SendWindow}}); err != nil {
 		return err
 	}
 	a.failed = jobs.NewFailures(a.redis, a.now)

@@ -275,8 +275,15 @@ func TestFaultKilledMidBurst(t *testing.T) {
 	lastSweep := time.Time{}
 	for len(cards()) < len(ids) {
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s, %d of %d leads have a pool card\n%s", time.Since(start).Round(time.Second),
-				len(cards()), len(ids), tailFile(logPath))
+			got := cards()
+			var missing []int64
+			for _, id := range ids {
+				if got[id] == 0 {
+					missing = append(missing, id)
+				}
+			}
+			t.Fatalf("after %s, %d of %d leads have a pool card; without one: %v\n%s", time.Since(start).Round(time.Second),
+				len(got), len(ids), missing, tailFile(logPath))
 		}
 		if time.Since(lastAck) > 31*time.Second && time.Since(lastSweep) > 5*time.Second {
 			enqueueSweep(t, redisURL)
@@ -306,10 +313,12 @@ func TestFaultKilledMidBurst(t *testing.T) {
 	for i := range killPools {
 		total += len(emu.Messages(killChat(i)))
 	}
-	if bad > 0 || total != killLeads {
+	// Bursts into a pool go out as boards: never more messages than leads.
+	if bad > 0 || total > killLeads {
 		t.Errorf("%d leads without exactly one card; %d messages in the pool chats for %d leads", bad, total, killLeads)
 	}
-	t.Logf("killed after %d acknowledgements; all %d cards in %s", killedAt, killLeads, time.Since(start).Round(time.Second))
+	t.Logf("killed after %d acknowledgements; all %d leads offered in %d messages in %s", killedAt, killLeads, total,
+		time.Since(start).Round(time.Second))
 }
 
 // checkLeadsExist reads every lead through the API and returns the ids that are not there.

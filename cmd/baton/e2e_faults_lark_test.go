@@ -65,8 +65,9 @@ func TestFaultLarkStorm(t *testing.T) {
 	b.waitIdle(2 * time.Second)
 
 	checkOneCardEach(t, b.emu, salesChat, ids)
-	if n := len(b.cardsIn(salesChat)); n != 1+len(ids) {
-		t.Errorf("%d cards in the pool chat, want %d (one per lead)", n, 1+len(ids))
+	// The backlog after the storm may go out as pool boards: never more messages than leads.
+	if n := len(b.cardsIn(salesChat)); n > 1+len(ids) {
+		t.Errorf("%d cards in the pool chat, want at most %d (one per lead)", n, 1+len(ids))
 	}
 	if n := len(b.dmCards(repID(1))); n != 1 {
 		t.Errorf("owner got %d DM cards for lead %d, want 1", n, first)

@@ -66,8 +66,9 @@ func TestFaultTwoReplicas(t *testing.T) {
 	a.settle()
 	a.waitIdle(time.Second)
 	checkOneCardEach(t, a.emu, salesChat, ids)
-	if got := len(a.cardsIn(salesChat)); got != n {
-		t.Errorf("%d cards in the pool chat, want %d", got, n)
+	// A burst of 24 goes out as pool boards (board_after): never more messages than leads.
+	if got := len(a.cardsIn(salesChat)); got > n {
+		t.Errorf("%d cards in the pool chat, want at most %d", got, n)
 	}
 
 	// Ten minutes unclaimed: every lead escalates once, though both replicas sweep and run its timers.

@@ -43,6 +43,12 @@ func eastPool(settings ...string) string {
 	return b.String()
 }
 
+// singleCardConfig turns pool boards off in a configuration built on defaultE2EConfig, for tests that post
+// a few leads at once and work each from its own card (boards have their own tests).
+func singleCardConfig(cfg string) string {
+	return strings.Replace(cfg, "    mode: claim\n", "    mode: claim\n    board_after: 100\n", 1)
+}
+
 // clock is the injected clock: real time plus an offset tests can advance.
 type clock struct {
 	mu     sync.Mutex

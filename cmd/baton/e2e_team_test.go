@@ -71,7 +71,8 @@ func ownerOf(detail map[string]any) string {
 func TestTeamOverview(t *testing.T) {
 	clk := &clock{}
 	clk.set(wednesday(10, 0))
-	b := startBaton(t, e2eOptions{clock: clk})
+	// Four leads in a row would make a pool board; this test works each from its own card.
+	b := startBaton(t, e2eOptions{clock: clk, config: singleCardConfig(defaultE2EConfig)})
 	var ids []int64
 	for i := range 4 {
 		ids = append(ids, b.postLead(map[string]any{"name": fmt.Sprintf("团队%d", i), "phone": fmt.Sprintf("1390000100%d", i)}))
@@ -154,7 +155,7 @@ func TestBatchAssignRespectsCap(t *testing.T) {
 	clk := &clock{}
 	clk.set(wednesday(10, 0))
 	cfg := strings.Replace(defaultE2EConfig, "limits: {open: 20, daily_claims: 10}", "limits: {open: 3, daily_claims: 10}", 1)
-	b := startBaton(t, e2eOptions{clock: clk, config: cfg})
+	b := startBaton(t, e2eOptions{clock: clk, config: singleCardConfig(cfg)})
 	var ids []int64
 	for i := range 5 {
 		ids = append(ids, b.postLead(map[string]any{"name": fmt.Sprintf("批量%d", i), "phone": fmt.Sprintf("1390000200%d", i)}))

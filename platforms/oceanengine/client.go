@@ -12,7 +12,6 @@ package oceanengine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -205,26 +204,18 @@ func (c *Client) list(ctx context.Context, q url.Values) (*listData, error) {
 // call sends one API call with the access token in the Access-Token header. When the platform answers
 // that the token expired or is invalid, the token is refreshed and the call repeated once.
 func call[T any](ctx context.Context, c *Client, method, path string, body any) (*envelope[T], error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := c.cfg.Tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var env envelope[T]
-		err = c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var env envelope[T]
+	err := platforms.WithToken(ctx, c.cfg.Tokens, c.cfg.TokenCodes, func(tok string) (int64, error) {
+		env = envelope[T]{}
+		err := c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
 			return platforms.JSONRequest(ctx, method, c.cfg.BaseURL+path, body, http.Header{"Access-Token": {tok}})
 		}, &env)
-		if err != nil {
-			return nil, err
-		}
-		if attempt == 0 && slices.Contains(c.cfg.TokenCodes, env.Code) {
-			if _, err := c.cfg.Tokens.Refresh(ctx, tok); err != nil {
-				return nil, errors.Join(c.apiError(env.Code, env.Message), err)
-			}
-			continue
-		}
-		return &env, nil
+		return env.Code, err
+	}, func() error { return c.apiError(env.Code, env.Message) })
+	if err != nil {
+		return nil, err
 	}
+	return &env, nil
 }
 
 // CallbackRequest is the body of the clue callback.

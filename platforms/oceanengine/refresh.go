@@ -3,7 +3,6 @@ package oceanengine
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/baton-crm/baton/crm"
@@ -40,13 +39,7 @@ type refreshData struct {
 
 // RefreshURL is the refresh call's address on the Marketing API host of baseURL.
 func RefreshURL(baseURL string) string {
-	if baseURL == "" {
-		baseURL = DefaultBaseURL
-	}
-	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
-		return u.Scheme + "://" + u.Host + PathRefreshToken
-	}
-	return DefaultBaseURL + PathRefreshToken
+	return platforms.HostURL(baseURL, DefaultBaseURL, PathRefreshToken)
 }
 
 // Refresher returns the RefreshFunc of an app: tokenURL is RefreshURL's (or a configured) address.
@@ -66,13 +59,8 @@ func Refresher(tokenURL string, appID int64, secret string, caller *platforms.Ca
 		if env.Code != 0 || env.Data.AccessToken == "" {
 			return crm.PlatformToken{}, &platforms.APIError{Code: env.Code, Message: env.Message}
 		}
-		t := crm.PlatformToken{Access: env.Data.AccessToken, Refresh: env.Data.RefreshToken}
-		if env.Data.ExpiresIn > 0 {
-			t.AccessExpires = now.Add(time.Duration(env.Data.ExpiresIn) * time.Second)
-		}
-		if env.Data.RefreshTokenExpiresIn > 0 {
-			t.RefreshExpires = now.Add(time.Duration(env.Data.RefreshTokenExpiresIn) * time.Second)
-		}
-		return t, nil
+		d := env.Data
+		return platforms.OAuthAnswer{Access: d.AccessToken, Refresh: d.RefreshToken, AccessIn: d.ExpiresIn,
+			RefreshIn: d.RefreshTokenExpiresIn}.Token(now), nil
 	}
 }

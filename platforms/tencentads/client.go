@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -233,26 +232,18 @@ func (c *Client) list(ctx context.Context, from, to time.Time, page int) (*listD
 // call sends one API call. When the platform answers that the access token expired or is invalid (11000,
 // 11002), the token is refreshed and the call repeated once.
 func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any) (*envelope[T], error) {
-	for attempt := 0; ; attempt++ {
-		tok, err := c.cfg.Tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var env envelope[T]
-		err = c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var env envelope[T]
+	err := platforms.WithToken(ctx, c.cfg.Tokens, c.cfg.TokenCodes, func(tok string) (int64, error) {
+		env = envelope[T]{}
+		err := c.cfg.Caller.Do(ctx, func(ctx context.Context) (*http.Request, error) {
 			return c.request(ctx, tok, method, path, q, body)
 		}, &env)
-		if err != nil {
-			return nil, err
-		}
-		if attempt == 0 && slices.Contains(c.cfg.TokenCodes, env.Code) {
-			if _, err := c.cfg.Tokens.Refresh(ctx, tok); err != nil {
-				return nil, errors.Join(c.apiError(env.Code, env.Message), err)
-			}
-			continue
-		}
-		return &env, nil
+		return env.Code, err
+	}, func() error { return c.apiError(env.Code, env.Message) })
+	if err != nil {
+		return nil, err
 	}
+	return &env, nil
 }
 
 // request adds the global parameters every call carries: access_token, timestamp (seconds) and a nonce

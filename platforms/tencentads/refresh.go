@@ -32,13 +32,7 @@ type tokenData struct {
 
 // RefreshURL is the token call's address on the host of baseURL.
 func RefreshURL(baseURL string) string {
-	if baseURL == "" {
-		baseURL = DefaultBaseURL
-	}
-	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
-		return u.Scheme + "://" + u.Host + PathToken
-	}
-	return "https://api.e.qq.com" + PathToken
+	return platforms.HostURL(baseURL, DefaultBaseURL, PathToken)
 }
 
 // Refresher returns the RefreshFunc of an app (client_id and client_secret) calling tokenURL.
@@ -59,13 +53,9 @@ func Refresher(tokenURL string, clientID int64, secret string, caller *platforms
 		if env.Code != 0 || env.Data.AccessToken == "" {
 			return crm.PlatformToken{}, &platforms.APIError{Code: env.Code, Message: env.Message}
 		}
-		t := crm.PlatformToken{Access: env.Data.AccessToken, Refresh: env.Data.RefreshToken}
-		if env.Data.AccessTokenExpiresIn > 0 {
-			t.AccessExpires = now.Add(time.Duration(env.Data.AccessTokenExpiresIn) * time.Second)
-		}
-		if env.Data.RefreshTokenExpiresIn > 0 { // the remaining life of the refresh token, new or kept
-			t.RefreshExpires = now.Add(time.Duration(env.Data.RefreshTokenExpiresIn) * time.Second)
-		}
-		return t, nil
+		// refresh_token_expires_in is the remaining life of the refresh token, new or kept.
+		d := env.Data
+		return platforms.OAuthAnswer{Access: d.AccessToken, Refresh: d.RefreshToken, AccessIn: d.AccessTokenExpiresIn,
+			RefreshIn: d.RefreshTokenExpiresIn}.Token(now), nil
 	}
 }

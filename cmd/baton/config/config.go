@@ -45,6 +45,9 @@ type Lark struct {
 	// NameMissTTL (LARK_NAME_MISS_TTL) is how long a failed user-name look-up (41050, outside the contact
 	// range) is remembered; zero takes bot's default of 5 minutes.
 	NameMissTTL time.Duration
+	// SendWindow (LARK_SEND_WINDOW) is the window in which Baton keeps at most 5 sends into one chat, 5 to
+	// one user and 5 updates of one message (Lark's "5 QPS"); zero takes bot's default of 1.05 s.
+	SendWindow time.Duration
 }
 
 // Roles a process can take (BATON_ROLES).

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -75,6 +76,7 @@ func TestLoadEverythingSet(t *testing.T) {
 		"LARK_ENCRYPT_KEY":        "encrypt",
 		"LARK_BASE_URL":           "https://open.larksuite.com/",
 		"LARK_EVENT_MODE":         "websocket",
+		"LARK_SEND_WINDOW":        "1.2s",
 		"BATON_TOKEN_WEB_FORM":    "tok",
 		"BATON_SECRET_ADS":        "sec",
 	}
@@ -95,7 +97,7 @@ func TestLoadEverythingSet(t *testing.T) {
 		Roles:       []string{"worker", "scheduler"},
 		DataKey:     key,
 		Lark: Lark{AppID: "cli_a1", AppSecret: "app-secret", VerificationToken: "verify", EncryptKey: "encrypt",
-			BaseURL: "https://open.larksuite.com", EventMode: "websocket"},
+			BaseURL: "https://open.larksuite.com", EventMode: "websocket", SendWindow: 1200 * time.Millisecond},
 		SettingsFound: true,
 	}
 	// The settings themselves are covered by TestParseSettingsDesignExample.
@@ -185,6 +187,8 @@ func TestLoadErrors(t *testing.T) {
 			"BATON_AUTO_MIGRATE: \"sometimes\" is not true or false\n" +
 			"BATON_ROLES: \"web\" is not a role (http, worker, scheduler)\n" +
 			"BATON_ROLES: \"http\" is listed twice"},
+		{"send window below Lark's second", map[string]string{"LARK_SEND_WINDOW": "500ms"},
+			"LARK_SEND_WINDOW: \"500ms\" is not a duration from 1s to 1m (like 1.05s): Lark allows 5 sends a second per chat"},
 		{"no roles", map[string]string{"BATON_ROLES": " , "}, "BATON_ROLES: no role given (http, worker, scheduler)"},
 		{"short api token", map[string]string{"BATON_API_TOKEN": "letmein"},
 			"BATON_API_TOKEN: too short (7 characters); use at least 16, e.g. openssl rand -hex 32"},

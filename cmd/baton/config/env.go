@@ -72,6 +72,14 @@ func readEnv(env func(string) string, errs *Errors) *Config {
 		}
 		c.Lark.NameMissTTL = d
 	}
+	if v := env("LARK_SEND_WINDOW"); v != "" {
+		// Lark counts 5 a second; a shorter window would send faster than that.
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Minute {
+			bad("LARK_SEND_WINDOW: %q is not a duration from 1s to 1m (like 1.05s): Lark allows 5 sends a second per chat", v)
+		}
+		c.Lark.SendWindow = d
+	}
 	c.Roles = parseRoles(env("BATON_ROLES"), bad)
 	if v := env("BATON_DATA_KEY"); v != "" {
 		key, err := parseDataKey(v)

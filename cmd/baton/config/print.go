@@ -38,6 +38,9 @@ func (c *Config) Fprint(w io.Writer) {
 	pr.kv(1, "LARK_ENCRYPT_KEY", secret(c.Lark.EncryptKey))
 	pr.kv(1, "LARK_BASE_URL", redactURL(c.Lark.BaseURL))
 	pr.kv(1, "LARK_EVENT_MODE", c.Lark.EventMode)
+	if c.Lark.SendWindow > 0 {
+		pr.kv(1, "LARK_SEND_WINDOW", c.Lark.SendWindow.String())
+	}
 	pr.settings(&c.Settings)
 }
 
