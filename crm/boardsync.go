@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -110,16 +111,26 @@ func (s *Service) placeOnBoard(ctx context.Context, v LeadView, cs *CardState) (
 	if len(touched) > 0 {
 		s.logger().Info("leads placed on pool boards", "lead_id", l.ID, "pool", l.Pool, "boards", len(touched))
 	}
-	// Every board this placement made or grew is drawn now: the leads on it wait for that.
-	var errs []error
-	for _, b := range touched {
-		if b != id {
-			errs = append(errs, s.drawBoard(ctx, b))
-		}
+	// Every board this placement made or grew is drawn now: the leads on it wait for that. They are drawn
+	// side by side, so that while one waits for the chat's send window the next ones are read and rendered
+	// and go out the moment it opens (drawn one after another, each window lost a board's reading time).
+	errs := make([]error, len(touched))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, boardDrawers)
+	for i, b := range touched {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = s.drawBoard(ctx, b)
+		})
 	}
+	wg.Wait()
 	errs = append(errs, s.showOnBoard(ctx, id, l, cs))
 	return true, errors.Join(errs...)
 }
+
+// boardDrawers is how many boards of one placement are drawn at once: the sends a chat takes in one window.
+const boardDrawers = 5
 
 // showOnBoard draws the lead's board if need be and points the lead's card state at its message.
 func (s *Service) showOnBoard(ctx context.Context, id int64, l *Lead, cs *CardState) error {
