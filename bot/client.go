@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,6 +44,64 @@ type Client struct {
 	botMu     sync.Mutex
 	botOpenID string
 	botName   string
+
+	// widened are the per-target keys Lark refused with 230020, until when their window stays widened.
+	widenMu sync.Mutex
+	widened map[string]time.Time
+}
+
+// When Lark refuses a send for its per-chat, per-user or per-message limit (230020) although Baton kept
+// its window, the arrivals were closer together than the sends (network jitter, or other bots posting in
+// the chat, which share its 5 QPS). The key's window then grows by widenBy for widenFor, so one refusal
+// does not become a run of them; the refused call is retried as every rate-limited call is.
+const (
+	widenBy  = 250 * time.Millisecond
+	widenFor = 10 * time.Minute
+)
+
+// widen marks the per-target keys of a refused call.
+func (c *Client) widen(keys []rateKey) {
+	c.widenMu.Lock()
+	defer c.widenMu.Unlock()
+	if c.widened == nil {
+		c.widened = map[string]time.Time{}
+	}
+	now := time.Now()
+	for _, k := range keys {
+		if k.window <= 0 {
+			continue
+		}
+		if until, ok := c.widened[k.name]; !ok || now.After(until) {
+			c.log.Warn("lark refused a send for its per-target limit; widening that target's window",
+				"key", k.name, "window_ms", (k.window + widenBy).Milliseconds(), "for", widenFor.String())
+		}
+		c.widened[k.name] = now.Add(widenFor)
+	}
+	for name, until := range c.widened {
+		if now.After(until) {
+			delete(c.widened, name)
+		}
+	}
+}
+
+// adjust returns keys with the windows of widened targets grown.
+func (c *Client) adjust(keys []rateKey) []rateKey {
+	c.widenMu.Lock()
+	defer c.widenMu.Unlock()
+	if len(c.widened) == 0 {
+		return keys
+	}
+	now := time.Now()
+	out := keys
+	for i, k := range keys {
+		if until, ok := c.widened[k.name]; ok && k.window > 0 && now.Before(until) {
+			if &out[0] == &keys[0] {
+				out = slices.Clone(keys)
+			}
+			out[i].window += widenBy
+		}
+	}
+	return out
 }
 
 var (
@@ -116,7 +175,7 @@ func (c *Client) do(ctx context.Context, cl call, fn apiFunc) error {
 		tok, err := c.tokens.get(ctx)
 		var ae *APIError
 		if err == nil {
-			if err := c.lim.wait(ctx, cl.keys); err != nil {
+			if err := c.lim.wait(ctx, c.adjust(cl.keys)); err != nil {
 				return fmt.Errorf("lark %s: %w", cl.op, err)
 			}
 			resp, ce, err := fn(ctx, larkcore.WithTenantAccessToken(tok))
@@ -134,6 +193,9 @@ func (c *Client) do(ctx context.Context, cl call, fn apiFunc) error {
 			}
 		} else if ae, _ = err.(*APIError); ae == nil {
 			return fmt.Errorf("lark %s: %w", cl.op, err)
+		}
+		if ae.Code == codeIMRateLimited {
+			c.widen(cl.keys)
 		}
 		if !ae.Temporary() || attempt >= maxAttempts || ctx.Err() != nil {
 			c.log.Warn("lark call failed", append(cl.attrs, "op", cl.op, "status", ae.Status, "code", ae.Code,

@@ -45,9 +45,15 @@ func newEmulator(t testing.TB) *larktest.Server {
 // newTestClient returns a Client for the emulator; rdb may be nil.
 func newTestClient(t testing.TB, s *larktest.Server, rdb redis.UniversalClient) *Client {
 	t.Helper()
+	return newWindowClient(t, s, rdb, 0)
+}
+
+// newWindowClient is newTestClient with the per-target window set (0: the default).
+func newWindowClient(t testing.TB, s *larktest.Server, rdb redis.UniversalClient, window time.Duration) *Client {
+	t.Helper()
 	c, err := NewClient(Config{
 		AppID: s.Config().AppID, AppSecret: s.Config().AppSecret, BaseURL: s.URL(),
-		Timeout: 5 * time.Second, Redis: rdb, Logger: quietLogger(),
+		Timeout: 5 * time.Second, Redis: rdb, Logger: quietLogger(), Limits: Limits{TargetWindow: window},
 	})
 	if err != nil {
 		t.Fatalf("new client: %v", err)

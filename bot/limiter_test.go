@@ -3,12 +3,15 @@ package bot
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/baton-crm/baton/bot/larktest"
+	"github.com/baton-crm/baton/crm"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -183,5 +186,28 @@ func TestLimiterWaitHonoursContext(t *testing.T) {
 				t.Errorf("wait returned after %v, long after its context ended", waited)
 			}
 		})
+	}
+}
+
+// TestRefusedTargetWindowWidens: when Lark answers 230020 for a chat although Baton kept its window, the
+// send is retried and delivered, and that chat's window grows for a while; other chats keep theirs.
+func TestRefusedTargetWindowWidens(t *testing.T) {
+	t.Parallel()
+	s := newEmulator(t)
+	busy, calm := s.AddGroup("Busy"), s.AddGroup("Calm")
+	c := newTestClient(t, s, nil)
+	s.FailNext(larktest.RouteCreateMessage, 1, http.StatusBadRequest, larktest.CodeIMRateLimited)
+	if _, err := c.Send(context.Background(), crm.Recipient{ChatID: busy}, crm.Outgoing{Card: testCard("Lead", "claim")}, "widen-1"); err != nil {
+		t.Fatalf("send after a 230020: %v", err)
+	}
+	if n := len(s.Messages(busy)); n != 1 {
+		t.Fatalf("%d messages in the chat, want the retried send once", n)
+	}
+	w := c.cfg.Limits.TargetWindow
+	if got := c.adjust([]rateKey{c.chatKey(busy)})[0].window; got != w+widenBy {
+		t.Errorf("refused chat's window %v, want %v", got, w+widenBy)
+	}
+	if got := c.adjust([]rateKey{c.chatKey(calm)})[0].window; got != w {
+		t.Errorf("other chat's window %v, want %v", got, w)
 	}
 }
