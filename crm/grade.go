@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -74,6 +75,39 @@ func NewGradeRule(when string, points int, zh, en string) (GradeRule, error) {
 	ast.Walk(&node, v)
 	r.FieldKeys = v.keys
 	return r, nil
+}
+
+// CheckFieldTypes compiles the rule once more against the configured fields' types — number and money as
+// numbers, yes/no as a boolean, multiselect as a list of option values, the rest as text — so that a rule
+// comparing a field with a value of another type (fields.industry > 5, fields.budget >= '10万') is refused
+// when the configuration loads rather than never firing. The rule itself runs against GradeInput, where a
+// field the lead lacks is nil; this check reads types only. Every key the rule reads must be in defs.
+func (r *GradeRule) CheckFieldTypes(defs []FieldDef) error {
+	fields := make([]reflect.StructField, 0, len(defs))
+	for i, d := range defs {
+		var t reflect.Type
+		switch {
+		case d.Type.Numeric():
+			t = reflect.TypeFor[float64]()
+		case d.Type == FieldBool:
+			t = reflect.TypeFor[bool]()
+		case d.Type == FieldMultiselect:
+			t = reflect.TypeFor[[]string]()
+		default:
+			t = reflect.TypeFor[string]()
+		}
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: t, Tag: reflect.StructTag(`expr:"` + d.Key + `"`)})
+	}
+	str := reflect.TypeFor[string]()
+	env := reflect.StructOf([]reflect.StructField{
+		{Name: "Fields", Type: reflect.StructOf(fields), Tag: `expr:"fields"`},
+		{Name: "Source", Type: str, Tag: `expr:"source"`},
+		{Name: "Campaign", Type: str, Tag: `expr:"campaign"`},
+		{Name: "Region", Type: str, Tag: `expr:"region"`},
+		{Name: "Tags", Type: reflect.TypeFor[[]string](), Tag: `expr:"tags"`},
+	})
+	_, err := expr.Compile(r.When, expr.Env(reflect.New(env).Elem().Interface()), expr.AsBool())
+	return err
 }
 
 // fieldKeys collects the constant keys read from fields.

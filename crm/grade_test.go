@@ -121,3 +121,37 @@ func TestGradeThresholds(t *testing.T) {
 		}
 	}
 }
+
+// TestGradeRuleFieldTypes: a rule is checked against the configured fields' types; comparing a field with
+// a value of another type is refused, rules that fit pass.
+func TestGradeRuleFieldTypes(t *testing.T) {
+	t.Parallel()
+	defs := []FieldDef{
+		{Key: "budget", Type: FieldMoney}, {Key: "head_count", Type: FieldNumber}, {Key: "industry", Type: FieldSelect},
+		{Key: "decision_maker", Type: FieldBool}, {Key: "products", Type: FieldMultiselect}, {Key: "sign_date", Type: FieldDate},
+	}
+	for _, tt := range []struct {
+		when string
+		ok   bool
+	}{
+		{"fields.budget >= 100000", true},
+		{"fields.head_count > 50 && fields.budget < 1e6", true},
+		{"fields.industry in ['manufacturing', 'energy']", true},
+		{"fields.decision_maker == true", true},
+		{"fields.decision_maker", true},
+		{"'crm' in fields.products", true},
+		{"fields.sign_date >= '2026-01-01'", true},
+		{"source == 'jdy' && 'vip' in tags", true},
+		{"fields.industry > 5", false},
+		{"fields.budget >= '10万'", false},
+		{"fields.products == 'crm'", false},
+	} {
+		r, err := NewGradeRule(tt.when, 10, "x", "x")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.when, err)
+		}
+		if err := r.CheckFieldTypes(defs); (err == nil) != tt.ok {
+			t.Errorf("%s: err %v, want ok %v", tt.when, err, tt.ok)
+		}
+	}
+}

@@ -72,18 +72,31 @@ func (p *parser) gradeRule(n *yaml.Node, at string) (crm.GradeRule, *yaml.Node, 
 	return r, whenNode, true
 }
 
-// checkGradedFields refuses a grading rule that reads fields.KEY for a key fields: does not configure: a
-// typo (fields.budgte) or a removed field would never fire, and the grade would quietly stop meaning
-// what the team thinks.
+// checkGradedFields refuses a grading rule that reads fields.KEY for a key fields: does not configure (a
+// typo, fields.budgte, or a removed field would never fire, and the grade would quietly stop meaning what
+// the team thinks), or that compares a field with a value of another type (fields.industry > 5).
 func (p *parser) checkGradedFields(s *crm.Settings) {
 	if s.Grading == nil {
 		return
 	}
 	for i, r := range s.Grading.Rules {
+		if i >= len(p.gradeWhen) {
+			break
+		}
+		at := p.gradeWhen[i]
+		known := true
 		for _, key := range r.FieldKeys {
-			if _, ok := s.Field(key); !ok && i < len(p.gradeWhen) {
-				p.errorf(p.gradeWhen[i].node, p.gradeWhen[i].path, "fields.%s is not a field key (fields:)", key)
+			if _, ok := s.Field(key); !ok {
+				p.errorf(at.node, at.path, "fields.%s is not a field key (fields:)", key)
+				known = false
 			}
+		}
+		if !known || len(r.FieldKeys) == 0 {
+			continue
+		}
+		if err := r.CheckFieldTypes(s.Fields); err != nil {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			p.errorf(at.node, at.path, "%s (number and money fields are numbers, yes/no fields booleans, multiselect fields lists, the rest text)", msg)
 		}
 	}
 }

@@ -86,6 +86,10 @@ func TestParseGradingErrors(t *testing.T) {
 			"    - {when: \"fields.budgte > 1 || fields.budget > 2\", points: 10, reason: {zh: 预算, en: Budget}}\n" +
 			"fields:\n  - {key: budget, label: {zh: 预算, en: Budget}, type: money}\n",
 			"baton.yaml:4: grading.rules[1].when: fields.budgte is not a field key (fields:)"},
+		{"field type", "grading:\n  rules:\n    - {when: \"fields.industry > 5\", points: 5, reason: {zh: 行业, en: Industry}}\n" +
+			"fields:\n  - {key: industry, label: {zh: 行业, en: Industry}, type: text}\n",
+			"baton.yaml:3: grading.rules[0].when: invalid operation: > (mismatched types string and int) (1:17) " +
+				"(number and money fields are numbers, yes/no fields booleans, multiselect fields lists, the rest text)"},
 		{"no rules", "grading: {thresholds: {A: 3, B: 2, C: 1}}\n",
 			"baton.yaml:1: grading.rules: list at least one rule ({when: EXPRESSION, points: N, reason: {zh: …, en: …}})"},
 		{"grades without grading", pool + "    sla: {by_grade: {A: {unclaimed: []}}}\nrouting:\n  - {match: {grade: [A, E]}, pool: east}\n  - {pool: east}\n",
