@@ -92,14 +92,17 @@ func (c *Client) adjust(keys []rateKey) []rateKey {
 		return keys
 	}
 	now := time.Now()
-	out := keys
+	var out []rateKey // a copy, made on the first widened key: keys belong to the call
 	for i, k := range keys {
 		if until, ok := c.widened[k.name]; ok && k.window > 0 && now.Before(until) {
-			if &out[0] == &keys[0] {
+			if out == nil {
 				out = slices.Clone(keys)
 			}
 			out[i].window += widenBy
 		}
+	}
+	if out == nil {
+		return keys
 	}
 	return out
 }
