@@ -35,8 +35,8 @@ func (s *Service) ProposeLead(ctx context.Context, text string, model bool) (*Le
 	p := &LeadProposal{Input: ExtractLead(text), Fields: s.Settings.Fields}
 	p.Input.Fields = s.Settings.ExtractFields(text)
 	if model && s.Assistant != nil && s.Settings.Assist.On(AssistExtract) {
-		text := AssistText{Text: text, Private: s.Settings.PrivateValues(p.Input.Fields)}
-		got, err := s.Assistant.ExtractLead(ctx, text, s.Settings.FieldsFor(func(d *FieldDef) bool { return !d.PII && d.Type != FieldMember }))
+		pasted := AssistText{Text: text, Private: s.Settings.PrivateValues(p.Input.Fields)}
+		got, err := s.Assistant.ExtractLead(ctx, pasted, s.Settings.FieldsFor(func(d *FieldDef) bool { return !d.PII && d.Type != FieldMember }))
 		if err != nil {
 			p.Degraded = s.assistFailed(ctx, "extract", 0, err)
 		} else {

@@ -117,10 +117,7 @@ func BaseFields(lang string, custom []FieldDef) []BaseField {
 // (the whole value with base.full_contact), like the phone column. Base has a checkbox type, but a yes/no
 // field is a 是/否 select here, so an empty cell still means "not set" rather than "no".
 func fieldColumn(d *FieldDef, lang string) BaseField {
-	f := BaseField{Name: d.Label(lang), Type: BaseText}
-	if slices.Contains(builtinColumns, f.Name) {
-		f.Name += "（" + d.Key + "）"
-	}
+	f := BaseField{Name: fieldColumnName(d, lang), Type: BaseText}
 	if d.PII {
 		return f
 	}
@@ -143,6 +140,16 @@ func fieldColumn(d *FieldDef, lang string) BaseField {
 		f.Type = BaseUser
 	}
 	return f
+}
+
+// fieldColumnName is a custom field's column name: its label, with its key when the label is one of
+// Baton's own columns.
+func fieldColumnName(d *FieldDef, lang string) string {
+	name := d.Label(lang)
+	if slices.Contains(builtinColumns, name) {
+		name += "（" + d.Key + "）"
+	}
+	return name
 }
 
 var builtinColumns = []string{ColNumber, ColName, ColCompany, ColPhone, ColSource, ColCampaign, ColPool, ColOwner,
@@ -256,7 +263,7 @@ func MirrorRecordOf(v LeadView, o MirrorOptions) MirrorRecord {
 	}
 	for i := range o.Fields {
 		d := &o.Fields[i]
-		r[fieldColumn(d, o.Lang).Name] = fieldCell(d, l.Fields[d.Key], o)
+		r[fieldColumnName(d, o.Lang)] = fieldCell(d, l.Fields[d.Key], o)
 	}
 	if o.Link != "" {
 		chat := ""
